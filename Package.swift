@@ -1,0 +1,30 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "ceiling",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ceiling", targets: ["ceiling"]),
+        .library(name: "CeilingEngine", targets: ["CeilingEngine"]),
+        .library(name: "CeilingBounds", targets: ["CeilingBounds"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian: OpenBLAS for every GEMM, GSL for special functions and statistics.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CGSL", path: "Sources/CGSL"),
+        .target(name: "CeilingEngine", dependencies: ["CBLAS"]),
+        .target(name: "CeilingBounds", dependencies: ["CGSL"]),
+        .executableTarget(
+            name: "ceiling",
+            dependencies: [
+                "CeilingEngine", "CeilingBounds",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "CeilingEngineTests", dependencies: ["CeilingEngine"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CeilingBoundsTests", dependencies: ["CeilingBounds"], resources: [.copy("Fixtures")]),
+    ]
+)

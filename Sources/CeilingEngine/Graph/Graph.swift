@@ -1,0 +1,120 @@
+/// A network as a DAG of operations, nodes in an order where inputs come first. Value 0 is the
+/// graph's input; node `i` produces value `i + 1`.
+public struct Graph: Sendable {
+    public struct Node: Sendable {
+        public let name: String
+        public let operation: any Operation
+        /// Indices of the values this node reads (0 = the graph's input).
+        public let inputs: [Int]
+        /// Per-sample output shape.
+        public let shape: [Int]
+    }
+
+    public let inputShape: [Int]
+    public let nodes: [Node]
+    /// The value the graph returns.
+    public let output: Int
+
+    /// Builds the graph, inferring every node's shape; throws naming the node whose input does not fit.
+    public init(inputShape: [Int], nodes: [(name: String, operation: any Operation, inputs: [Int])], output: Int) throws(GraphError) {
+        self.inputShape = inputShape
+        var shapes = [inputShape]
+        var built = [Node]()
+        for (i, node) in nodes.enumerated() {
+            guard node.inputs.allSatisfy({ $0 >= 0 && $0 <= i }) else {
+                throw GraphError("node '\(node.name)' reads a value that is not defined before it")
+            }
+            let shape: [Int]
+            do {
+                shape = try node.operation.outputShape(for: node.inputs.map { shapes[$0] })
+            } catch {
+                throw GraphError("node '\(node.name)' (\(node.operation.kind)): \(error.description)")
+            }
+            shapes.append(shape)
+            built.append(Node(name: node.name, operation: node.operation, inputs: node.inputs, shape: shape))
+        }
+        guard output >= 0 && output <= built.count else { throw GraphError("the graph's output is not one of its values") }
+        self.nodes = built
+        self.output = output
+    }
+
+    /// Per-sample shape of value `index`.
+    public func shape(of index: Int) -> [Int] { index == 0 ? inputShape : nodes[index - 1].shape }
+
+    public var parameterCount: Int { nodes.reduce(0) { $0 + $1.operation.parameterCount } }
+
+    /// Every value of a forward pass, kept for the backward and tangent passes.
+    public struct Trace: Sendable {
+        public let values: [Tensor]
+        public var batch: Int { values[0].batch }
+        public func value(_ index: Int) -> Tensor { values[index] }
+    }
+
+    /// Runs the graph up to value `until` (default: the output) and keeps every value.
+    public func trace(_ input: Tensor, until: Int? = nil) -> Trace {
+        precondition(input.sampleShape == inputShape, "input \(describe(shape: input.shape)) does not match the graph's [N] + \(describe(shape: inputShape))")
+        precondition(input.batch > 0, "empty batch")
+        let last = until ?? output
+        var values = [input]
+        values.reserveCapacity(last + 1)
+        for node in nodes.prefix(last) {
+            values.append(node.operation.forward(node.inputs.map { values[$0] }))
+        }
+        return Trace(values: values)
+    }
+
+    /// The value `at` (default: the output) for a batch of inputs.
+    public func evaluate(_ input: Tensor, at: Int? = nil) -> Tensor {
+        trace(input, until: at ?? output).values.last!
+    }
+
+    /// Vector-Jacobian product: the input cotangent for a cotangent of value `at`. The cotangent
+    /// may hold R * N directions for a trace of N samples (direction r * N + n at sample n).
+    public func vjp(_ trace: Trace, cotangent: Tensor, at: Int? = nil) -> Tensor {
+        let target = at ?? output
+        precondition(target < trace.values.count, "the trace stops before value \(target)")
+        precondition(cotangent.sampleShape == shape(of: target) && cotangent.batch % trace.batch == 0,
+                     "cotangent \(describe(shape: cotangent.shape)) does not fit value \(target) with batch \(trace.batch)")
+        var grads = [Tensor?](repeating: nil, count: target + 1)
+        grads[target] = cotangent
+        for index in stride(from: target, through: 1, by: -1) {
+            guard let g = grads[index] else { continue }
+            grads[index] = nil
+            let node = nodes[index - 1]
+            let inputGrads = node.operation.vjp(g, inputs: node.inputs.map { trace.values[$0] }, output: trace.values[index])
+            for (source, grad) in zip(node.inputs, inputGrads) {
+                grads[source] = grads[source].map { accumulate($0, grad) } ?? grad
+            }
+        }
+        return grads[0] ?? Tensor(zeros: [cotangent.batch] + inputShape)
+    }
+
+    /// Jacobian-vector product: the tangent of value `at` for an input tangent of R * N directions.
+    public func jvp(_ trace: Trace, tangent: Tensor, at: Int? = nil) -> Tensor {
+        let target = at ?? output
+        precondition(target < trace.values.count, "the trace stops before value \(target)")
+        precondition(tangent.sampleShape == inputShape && tangent.batch % trace.batch == 0,
+                     "tangent \(describe(shape: tangent.shape)) does not fit the input with batch \(trace.batch)")
+        var tangents = [tangent]
+        for node in nodes.prefix(target) {
+            let index = tangents.count
+            tangents.append(node.operation.jvp(node.inputs.map { tangents[$0] },
+                                               inputs: node.inputs.map { trace.values[$0] }, output: trace.values[index]))
+        }
+        return tangents[target]
+    }
+
+    private func accumulate(_ a: Tensor, _ b: Tensor) -> Tensor {
+        var sum = a
+        sum.data.withUnsafeMutableBufferPointer { s in
+            b.data.withUnsafeBufferPointer { x in for i in 0..<x.count { s[i] += x[i] } }
+        }
+        return sum
+    }
+}
+
+/// A graph whose nodes do not fit together.
+public struct GraphError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// Reading and writing NumPy's `.npy` files (format versions 1-3), the common currency for
+/// arrays between ceiling and Python. Reads little-endian float32 or float64 in C order; writes
+/// float32.
+public enum NPY {
+    public struct FormatError: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func read(_ path: String) throws(FormatError) -> Tensor {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FormatError(description: "\(path): no such file or not readable")
+        }
+        return try read(data: data, path: path)
+    }
+
+    public static func read(data: Data, path: String) throws(FormatError) -> Tensor {
+        func fail(_ why: String) -> FormatError { FormatError(description: "\(path): \(why)") }
+        let bytes = [UInt8](data.prefix(12))
+        guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else {
+            throw fail("not a NumPy .npy file")
+        }
+        let major = bytes[6]
+        let headerStart = major == 1 ? 10 : 12
+        guard major <= 3, bytes.count >= headerStart else { throw fail("unsupported .npy version \(major)") }
+        let headerLength = major == 1 ? Int(bytes[8]) | Int(bytes[9]) << 8
+            : Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+        guard data.count >= headerStart + headerLength,
+              let header = String(data: data.subdata(in: headerStart..<(headerStart + headerLength)), encoding: .utf8) else {
+            throw fail("truncated .npy header")
+        }
+        guard let descr = field("descr", in: header), let order = field("fortran_order", in: header),
+              let shapeText = field("shape", in: header) else { throw fail("malformed .npy header: \(header)") }
+        guard order == "False" else { throw fail("Fortran-ordered arrays are not supported; save with np.ascontiguousarray") }
+        let shape = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() ")).split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.compactMap { Int($0) }
+        let size: Int
+        switch descr {
+        case "'<f4'", "'|f4'": size = 4
+        case "'<f8'": size = 8
+        default: throw fail("dtype \(descr) is not supported; use float32 ('<f4') or float64 ('<f8')")
+        }
+        let count = shape.reduce(1, *)
+        let start = headerStart + headerLength
+        guard data.count - start == count * size else {
+            throw fail("holds \(data.count - start) data bytes, but shape \(describe(shape: shape)) needs \(count * size)")
+        }
+        let values = data.withUnsafeBytes { raw in
+            (0..<count).map { i in
+                size == 4 ? Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self)))
+                    : Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: UInt64.self))))
+            }
+        }
+        return Tensor(shape: shape, data: values)
+    }
+
+    /// The text of `key`'s value in the header dictionary literal.
+    private static func field(_ key: String, in header: String) -> String? {
+        guard let keyRange = header.range(of: "'\(key)':") else { return nil }
+        var rest = header[keyRange.upperBound...].drop { $0 == " " }
+        if rest.first == "(" {
+            guard let close = rest.firstIndex(of: ")") else { return nil }
+            return String(rest[...close])
+        }
+        rest = rest.prefix { $0 != "," && $0 != "}" }
+        return rest.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The bytes of a version-1.0 float32 `.npy` file.
+    public static func encode(_ tensor: Tensor) -> Data {
+        let shapeText = tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
+        let total = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - total % 64) % 64) + "\n"
+        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
+        let length = UInt16(header.utf8.count)
+        data.append(contentsOf: [UInt8(length & 0xff), UInt8(length >> 8)])
+        data.append(contentsOf: Array(header.utf8))
+        tensor.data.withUnsafeBufferPointer { data.append(UnsafeBufferPointer(start: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: UInt8.self), count: $0.count * 4)) }
+        return data
+    }
+
+    /// Writes atomically: a reader never sees half a file.
+    public static func write(_ tensor: Tensor, to path: String) throws {
+        try encode(tensor).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}

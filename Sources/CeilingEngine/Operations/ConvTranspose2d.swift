@@ -1,0 +1,115 @@
+/// Transposed 2-D convolution (`nn.ConvTranspose2d`, groups 1): the adjoint of a Conv2d from the
+/// output back to the input, computed as one GEMM per block of samples followed by col2im.
+public struct ConvTranspose2d: LinearOperation {
+    public let kind = "conv_transpose2d"
+    public let inChannels: Int, outChannels: Int
+    public let kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int)
+    public let outputPadding: (Int, Int), dilation: (Int, Int)
+    /// [in, out, kh, kw] = a row-major [in, out * kh * kw] matrix.
+    public let weight: [Float]
+    public let bias: [Float]?
+
+    public init(weight: [Float], bias: [Float]?, inChannels: Int, outChannels: Int, kernel: (Int, Int),
+                stride: (Int, Int), padding: (Int, Int), outputPadding: (Int, Int), dilation: (Int, Int)) {
+        precondition(weight.count == outChannels * inChannels * kernel.0 * kernel.1)
+        self.weight = weight
+        self.bias = bias
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.outputPadding = outputPadding
+        self.dilation = dilation
+    }
+
+    public var parameterCount: Int { weight.count + (bias?.count ?? 0) }
+
+
+    /// The convolution this operation is the adjoint of: from the output plane to the input plane.
+    func geometry(_ sampleShape: [Int]) -> ConvGeometry {
+        let h = (sampleShape[1] - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kernel.0 - 1) + outputPadding.0 + 1
+        let w = (sampleShape[2] - 1) * stride.1 - 2 * padding.1 + dilation.1 * (kernel.1 - 1) + outputPadding.1 + 1
+        return ConvGeometry(channels: outChannels, height: h, width: w,
+                            kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+    }
+
+    public func outputShape(for inputShapes: [[Int]]) throws(ShapeError) -> [Int] {
+        let shape = try singleInput(inputShapes, rank: 3, kind)
+        guard shape[0] == inChannels else {
+            throw ShapeError("conv_transpose2d expects \(inChannels) input channels, got \(shape[0])")
+        }
+        guard outputPadding.0 < stride.0 && outputPadding.1 < stride.1 else {
+            throw ShapeError("conv_transpose2d output_padding \(outputPadding) must be smaller than the stride \(stride)")
+        }
+        let g = geometry(shape)
+        guard g.height > 0 && g.width > 0 else {
+            throw ShapeError("conv_transpose2d gives an empty output for an input of \(shape[1])x\(shape[2])")
+        }
+        return [outChannels, g.height, g.width]
+    }
+
+    public func forward(_ inputs: [Tensor]) -> Tensor { transpose(inputs[0], bias: bias) }
+
+    func linearPart(_ x: Tensor) -> Tensor { transpose(x, bias: nil) }
+
+    private func transpose(_ x: Tensor, bias: [Float]?) -> Tensor {
+        let g = geometry(x.sampleShape)
+        let batch = x.batch
+        let block = g.samplesPerBlock()
+        var y = Tensor(zeros: [batch, outChannels, g.height, g.width])
+        y.data.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            x.data.withUnsafeBufferPointer { xs in
+                weight.withUnsafeBufferPointer { w in
+                    forEachBlock(total: batch, blockSize: block) { range in
+                        let columns = range.count * g.outputPlane
+                        let gathered = UnsafeMutablePointer<Float>.allocate(capacity: inChannels * columns)
+                        let col = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * columns)
+                        defer { gathered.deallocate(); col.deallocate() }
+                        gatherChannelMajor(xs.baseAddress!, range: range, channels: inChannels, plane: g.outputPlane, into: gathered)
+                        BLAS.gemm(transposeA: true, transposeB: false, m: g.patchSize, n: columns, k: inChannels,
+                                  a: w.baseAddress!, b: gathered, c: col)
+                        for (s, n) in range.enumerated() {
+                            let sample = out.baseAddress! + n * outChannels * g.inputPlane
+                            g.col2im(col, leading: columns, column: s * g.outputPlane, into: sample)
+                            if let bias {
+                                for c in 0..<outChannels {
+                                    let plane = sample + c * g.inputPlane
+                                    for p in 0..<g.inputPlane { plane[p] += bias[c] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    public func vjp(_ cotangent: Tensor, inputs: [Tensor], output: Tensor) -> [Tensor] {
+        let g = geometry(inputs[0].sampleShape)
+        let batch = cotangent.batch
+        let block = g.samplesPerBlock()
+        let grad = Tensor(shape: [batch] + inputs[0].sampleShape) { gradInput in
+            nonisolated(unsafe) let gradInput = gradInput
+            cotangent.data.withUnsafeBufferPointer { cot in
+                weight.withUnsafeBufferPointer { w in
+                    forEachBlock(total: batch, blockSize: block) { range in
+                        let columns = range.count * g.outputPlane
+                        let col = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * columns)
+                        let result = UnsafeMutablePointer<Float>.allocate(capacity: inChannels * columns)
+                        defer { col.deallocate(); result.deallocate() }
+                        for (s, n) in range.enumerated() {
+                            g.im2col(cot.baseAddress! + n * cotangent.sampleSize, into: col, leading: columns, column: s * g.outputPlane)
+                        }
+                        BLAS.gemm(transposeA: false, transposeB: false, m: inChannels, n: columns, k: g.patchSize,
+                                  a: w.baseAddress!, b: col, c: result)
+                        scatterChannelMajor(result, range: range, channels: inChannels, plane: g.outputPlane, bias: nil, into: gradInput.baseAddress!)
+                    }
+                }
+            }
+        }
+        return [grad]
+    }
+}

@@ -1,0 +1,191 @@
+/// The window arithmetic of MaxPool2d and AvgPool2d (floor mode, dilation 1, as in PyTorch).
+struct PoolWindow: Sendable {
+    let kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int)
+
+    func outputSize(_ h: Int, _ w: Int) -> (Int, Int) {
+        ((h + 2 * padding.0 - kernel.0) / stride.0 + 1, (w + 2 * padding.1 - kernel.1) / stride.1 + 1)
+    }
+
+    func validate(_ shape: [Int], _ kind: String) throws(ShapeError) -> [Int] {
+        guard shape.count == 3 else {
+            throw ShapeError("\(kind) expects [N, C, H, W] inputs")
+        }
+        guard padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1 else {
+            throw ShapeError("\(kind) padding \(padding) must be at most half the kernel \(kernel)")
+        }
+        let (oh, ow) = outputSize(shape[1], shape[2])
+        guard oh > 0 && ow > 0 else { throw ShapeError("\(kind) window \(kernel) does not fit \(shape[1])x\(shape[2])") }
+        return [shape[0], oh, ow]
+    }
+
+    /// The clipped window of output (oh, ow): rows h0..<h1, columns w0..<w1, and the padded size.
+    @inline(__always)
+    func window(_ oh: Int, _ ow: Int, _ h: Int, _ w: Int) -> (Int, Int, Int, Int, Int) {
+        let hs = oh * stride.0 - padding.0, ws = ow * stride.1 - padding.1
+        let padded = (min(hs + kernel.0, h + padding.0) - hs) * (min(ws + kernel.1, w + padding.1) - ws)
+        return (max(hs, 0), min(hs + kernel.0, h), max(ws, 0), min(ws + kernel.1, w), padded)
+    }
+}
+
+/// `nn.MaxPool2d`. The backward pass and the JVP route each direction through the arg-max of the
+/// forward window (first maximum, as PyTorch picks it).
+public struct MaxPool2d: Operation {
+    public let kind = "max_pool2d"
+    let pool: PoolWindow
+    public init(kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int)) {
+        pool = PoolWindow(kernel: kernel, stride: stride, padding: padding)
+    }
+
+    public func outputShape(for inputShapes: [[Int]]) throws(ShapeError) -> [Int] {
+        try pool.validate(singleInput(inputShapes, kind), kind)
+    }
+
+    /// Index within the sample of each output's maximum.
+    private func argmax(_ x: Tensor) -> (values: [Float], index: [Int32], shape: [Int]) {
+        let (c, h, w) = (x.shape[1], x.shape[2], x.shape[3])
+        let (oh, ow) = pool.outputSize(h, w)
+        var values = [Float](), index = [Int32]()
+        values.reserveCapacity(x.batch * c * oh * ow)
+        index.reserveCapacity(x.batch * c * oh * ow)
+        x.data.withUnsafeBufferPointer { xs in
+            for n in 0..<x.batch {
+                for ch in 0..<c {
+                    let plane = (n * c + ch) * h * w
+                    for i in 0..<oh {
+                        for j in 0..<ow {
+                            let (h0, h1, w0, w1, _) = pool.window(i, j, h, w)
+                            var best = -Float.infinity, at = h0 * w + w0
+                            for r in h0..<h1 {
+                                for s in w0..<w1 where xs[plane + r * w + s] > best || xs[plane + r * w + s].isNaN {
+                                    best = xs[plane + r * w + s]
+                                    at = r * w + s
+                                    if best.isNaN { break }
+                                }
+                            }
+                            values.append(best)
+                            index.append(Int32(ch * h * w + at))
+                        }
+                    }
+                }
+            }
+        }
+        return (values, index, [x.batch, c, oh, ow])
+    }
+
+    public func forward(_ inputs: [Tensor]) -> Tensor {
+        let (values, _, shape) = argmax(inputs[0])
+        return Tensor(shape: shape, data: values)
+    }
+
+    public func vjp(_ cotangent: Tensor, inputs: [Tensor], output: Tensor) -> [Tensor] {
+        let x = inputs[0]
+        let (_, index, _) = argmax(x)
+        let outSize = output.sampleSize, inSize = x.sampleSize, n = x.batch
+        var grad = Tensor(zeros: [cotangent.batch] + x.sampleShape)
+        grad.data.withUnsafeMutableBufferPointer { g in
+            cotangent.data.withUnsafeBufferPointer { cot in
+                for b in 0..<cotangent.batch {
+                    let source = (b % n) * outSize
+                    for k in 0..<outSize { g[b * inSize + Int(index[source + k])] += cot[b * outSize + k] }
+                }
+            }
+        }
+        return [grad]
+    }
+
+    public func jvp(_ tangents: [Tensor], inputs: [Tensor], output: Tensor) -> Tensor {
+        let x = inputs[0], t = tangents[0]
+        let (_, index, _) = argmax(x)
+        let outSize = output.sampleSize, inSize = x.sampleSize, n = x.batch
+        return Tensor(shape: [t.batch] + output.sampleShape) { out in
+            t.data.withUnsafeBufferPointer { ts in
+                for b in 0..<t.batch {
+                    let source = (b % n) * outSize
+                    for k in 0..<outSize { out[b * outSize + k] = ts[b * inSize + Int(index[source + k])] }
+                }
+            }
+        }
+    }
+}
+
+/// `nn.AvgPool2d` (floor mode), and with a window the size of the input, the global average of
+/// `nn.AdaptiveAvgPool2d((1, 1))`.
+public struct AvgPool2d: LinearOperation {
+    public let kind: String
+    let pool: PoolWindow?
+    let countIncludePad: Bool
+
+    public init(kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), countIncludePad: Bool) {
+        kind = "avg_pool2d"
+        pool = PoolWindow(kernel: kernel, stride: stride, padding: padding)
+        self.countIncludePad = countIncludePad
+    }
+
+    /// The global average over each channel's plane.
+    public static func global() -> AvgPool2d { AvgPool2d() }
+    private init() {
+        kind = "adaptive_avg_pool2d"
+        pool = nil
+        countIncludePad = true
+    }
+
+    private func window(for shape: [Int]) -> PoolWindow {
+        pool ?? PoolWindow(kernel: (shape[shape.count - 2], shape[shape.count - 1]), stride: (1, 1), padding: (0, 0))
+    }
+
+    public func outputShape(for inputShapes: [[Int]]) throws(ShapeError) -> [Int] {
+        let shape = try singleInput(inputShapes, rank: 3, kind)
+        return try window(for: shape).validate(shape, kind)
+    }
+
+    public func forward(_ inputs: [Tensor]) -> Tensor { linearPart(inputs[0]) }
+
+    /// Calls `visit(inputOffset, outputOffset, weight)` for every (input, output) pair of a sample
+    /// plane set: the pooling matrix, shared by the map and its adjoint.
+    private func forEachWeight(_ shape: [Int], _ visit: (Int, Int, Float) -> Void) {
+        let (c, h, w) = (shape[1], shape[2], shape[3])
+        let p = window(for: shape)
+        let (oh, ow) = p.outputSize(h, w)
+        for ch in 0..<c {
+            for i in 0..<oh {
+                for j in 0..<ow {
+                    let (h0, h1, w0, w1, padded) = p.window(i, j, h, w)
+                    let divisor = countIncludePad ? padded : (h1 - h0) * (w1 - w0)
+                    let weight = 1 / Float(divisor)
+                    let o = (ch * oh + i) * ow + j
+                    for r in h0..<h1 { for s in w0..<w1 { visit(ch * h * w + r * w + s, o, weight) } }
+                }
+            }
+        }
+    }
+
+    func linearPart(_ x: Tensor) -> Tensor {
+        let outShape = [x.batch] + (try! window(for: x.shape).validate(x.sampleShape, kind))
+        var y = Tensor(zeros: outShape)
+        let inSize = x.sampleSize, outSize = y.sampleSize
+        y.data.withUnsafeMutableBufferPointer { out in
+            x.data.withUnsafeBufferPointer { xs in
+                for n in 0..<x.batch {
+                    let xi = n * inSize, yo = n * outSize
+                    forEachWeight(x.shape) { i, o, wgt in out[yo + o] += wgt * xs[xi + i] }
+                }
+            }
+        }
+        return y
+    }
+
+    public func vjp(_ cotangent: Tensor, inputs: [Tensor], output: Tensor) -> [Tensor] {
+        let inShape = inputs[0].shape
+        var grad = Tensor(zeros: [cotangent.batch] + inputs[0].sampleShape)
+        let inSize = grad.sampleSize, outSize = cotangent.sampleSize
+        grad.data.withUnsafeMutableBufferPointer { g in
+            cotangent.data.withUnsafeBufferPointer { cot in
+                for n in 0..<cotangent.batch {
+                    let gi = n * inSize, co = n * outSize
+                    forEachWeight(inShape) { i, o, wgt in g[gi + i] += wgt * cot[co + o] }
+                }
+            }
+        }
+        return [grad]
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+
+@main
+struct Ceiling: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ceiling",
+        abstract: "Estimate the robustness ceiling of image classification on a generator's distribution.",
+        discussion: """
+            The bounds follow Fawzi, Fawzi & Fawzi, "Adversarial vulnerability for any classifier" \
+            (NeurIPS 2018). Models are ceiling .bin files (docs/model-format.md), written from \
+            PyTorch by scripts/export_torch.py.
+            """,
+        version: CeilingVersion.string,
+        subcommands: [InspectCommand.self, ForwardCommand.self])
+}
+
+enum CeilingVersion {
+    static let string = "0.1.0"
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import CeilingEngine
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Print a model's role, layers with output shapes, parameter count and glue.")
+
+    @Argument(help: "A ceiling model file (.bin).")
+    var model: String
+
+    func run() throws {
+        let model = try Model.load(model)
+        print(ModelSummary(model).text)
+    }
+}
+
+/// The human-readable description of a loaded model.
+struct ModelSummary {
+    let model: Model
+    init(_ model: Model) { self.model = model }
+
+    var text: String {
+        var lines = ["\(model.path)", "  role:        \(model.role.rawValue)"]
+        lines.append("  input:       " + batchShape(model.inputShape) + (model.role == .generator ? "  (latent dimension \(model.inputSize))" : "  (image space X)"))
+        lines.append("  output:      " + batchShape(model.outputShape) + (model.role == .classifier ? "  (\(model.classCount) classes)" : ""))
+        if let prior = model.prior {
+            lines.append("  prior:       \(prior.distribution)(mean \(prior.mean ?? 0), std \(prior.std ?? 1))")
+        }
+        if model.role == .classifier {
+            lines.append("  glue:        " + glueText)
+        }
+        if let names = model.classNames { lines.append("  classes:     " + names.joined(separator: ", ")) }
+        if let source = model.source { lines.append("  source:      \(source)") }
+        lines.append("  parameters:  \(model.parameterCount.formatted())")
+        lines.append("")
+        let rows = model.graph.nodes.enumerated().map { i, node -> [String] in
+            let inputs = node.inputs.map { $0 == 0 ? "input" : model.graph.nodes[$0 - 1].name }.joined(separator: ", ")
+            return [node.name, node.operation.kind, inputs, batchShape(node.shape),
+                    node.operation.parameterCount == 0 ? "" : node.operation.parameterCount.formatted()]
+        }
+        lines.append(contentsOf: table(header: ["layer", "operation", "inputs", "output shape", "parameters"], rows: rows).map { "  " + $0 })
+        if model.logits != model.graph.output {
+            lines.append("  (the attacks use the logits of '\(model.graph.nodes[model.logits - 1].name)')")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private var glueText: String {
+        guard let glue = model.glue, glue.range != nil || glue.normalize != nil || glue.resize != nil else {
+            return "none (the network reads image space X directly)"
+        }
+        var parts = [String]()
+        if let r = glue.range { parts.append("range [\(r.from[0]), \(r.from[1])] -> [\(r.to[0]), \(r.to[1])]") }
+        if let n = glue.normalize { parts.append("normalize mean \(n.mean) std \(n.std)") }
+        if let s = glue.resize { parts.append("resize to \(s[0])x\(s[1]) (bilinear)") }
+        return parts.joined(separator: ", then ")
+    }
+}
+
+func batchShape(_ shape: [Int]) -> String {
+    "[N, " + shape.map(String.init).joined(separator: ", ") + "]"
+}
+
+/// Left-aligned columns with a rule under the header.
+func table(header: [String], rows: [[String]]) -> [String] {
+    let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
+    func line(_ cells: [String]) -> String {
+        zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+    }
+    return [line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line)
+}
