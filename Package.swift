@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "ceiling", targets: ["ceiling"]),
         .library(name: "CeilingEngine", targets: ["CeilingEngine"]),
         .library(name: "CeilingBounds", targets: ["CeilingBounds"]),
+        .library(name: "CeilingScience", targets: ["CeilingScience"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -18,13 +19,15 @@ let package = Package(
         .systemLibrary(name: "CGSL", path: "Sources/CGSL"),
         .target(name: "CeilingEngine", dependencies: ["CBLAS"]),
         .target(name: "CeilingBounds", dependencies: ["CGSL"]),
+        .target(name: "CeilingScience", dependencies: ["CeilingEngine", "CeilingBounds"]),
         .executableTarget(
             name: "ceiling",
             dependencies: [
-                "CeilingEngine", "CeilingBounds",
+                "CeilingEngine", "CeilingBounds", "CeilingScience",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "CeilingEngineTests", dependencies: ["CeilingEngine"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CeilingScienceTests", dependencies: ["CeilingScience"]),
         .testTarget(name: "CeilingBoundsTests", dependencies: ["CeilingBounds"], resources: [.copy("Fixtures")]),
     ]
 )
