@@ -4,7 +4,7 @@ import Testing
 /// One operation under test with the per-sample shapes of its inputs.
 struct OperationCase: CustomTestStringConvertible, Sendable {
     let name: String
-    let operation: any Operation
+    let operation: any NetworkOperation
     let inputShapes: [[Int]]
     /// Smooth operations also get a finite-difference check of the JVP.
     let smooth: Bool

@@ -3,7 +3,7 @@
 public struct Graph: Sendable {
     public struct Node: Sendable {
         public let name: String
-        public let operation: any Operation
+        public let operation: any NetworkOperation
         /// Indices of the values this node reads (0 = the graph's input).
         public let inputs: [Int]
         /// Per-sample output shape.
@@ -16,7 +16,7 @@ public struct Graph: Sendable {
     public let output: Int
 
     /// Builds the graph, inferring every node's shape; throws naming the node whose input does not fit.
-    public init(inputShape: [Int], nodes: [(name: String, operation: any Operation, inputs: [Int])], output: Int) throws(GraphError) {
+    public init(inputShape: [Int], nodes: [(name: String, operation: any NetworkOperation, inputs: [Int])], output: Int) throws(GraphError) {
         self.inputShape = inputShape
         var shapes = [inputShape]
         var built = [Node]()

@@ -2,7 +2,7 @@
 /// tests, where no model file is involved.
 public struct GraphBuilder {
     public let inputShape: [Int]
-    private var nodes: [(name: String, operation: any Operation, inputs: [Int])] = []
+    private var nodes: [(name: String, operation: any NetworkOperation, inputs: [Int])] = []
 
     public init(inputShape: [Int]) { self.inputShape = inputShape }
 
@@ -11,7 +11,7 @@ public struct GraphBuilder {
 
     /// Appends a node reading `inputs` (default: the most recent value) and returns its value index.
     @discardableResult
-    public mutating func add(_ name: String, _ operation: any Operation, inputs: [Int]? = nil) -> Int {
+    public mutating func add(_ name: String, _ operation: any NetworkOperation, inputs: [Int]? = nil) -> Int {
         nodes.append((name, operation, inputs ?? [last]))
         return last
     }

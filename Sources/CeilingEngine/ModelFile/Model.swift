@@ -95,10 +95,10 @@ public struct Model: Sendable {
     }
 
     /// The glue as graph nodes, in the order the format fixes: range map, normalisation, resize.
-    private static func glueNodes(_ glue: Glue?, inputShape: [Int], path: String) throws(ModelFileError) -> [(name: String, operation: any Operation, inputs: [Int])] {
+    private static func glueNodes(_ glue: Glue?, inputShape: [Int], path: String) throws(ModelFileError) -> [(name: String, operation: any NetworkOperation, inputs: [Int])] {
         guard let glue else { return [] }
-        var nodes = [(name: String, operation: any Operation, inputs: [Int])]()
-        func append(_ name: String, _ op: any Operation) { nodes.append((name, op, [nodes.count])) }
+        var nodes = [(name: String, operation: any NetworkOperation, inputs: [Int])]()
+        func append(_ name: String, _ op: any NetworkOperation) { nodes.append((name, op, [nodes.count])) }
         if let range = glue.range {
             guard range.from.count == 2, range.to.count == 2, range.from[1] != range.from[0] else {
                 throw ModelFileError(path, "glue range needs 'from' and 'to' pairs with distinct ends")

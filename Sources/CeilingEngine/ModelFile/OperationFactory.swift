@@ -4,7 +4,7 @@ struct OperationFactory {
     let tensors: SafeTensors
     let path: String
 
-    func make(_ node: GraphSpec.NodeSpec) throws(ModelFileError) -> any Operation {
+    func make(_ node: GraphSpec.NodeSpec) throws(ModelFileError) -> any NetworkOperation {
         let attrs = Attributes(values: node.attrs ?? [:], node: node.name, path: path)
         switch node.op {
         case "linear":

@@ -2,7 +2,7 @@ import Foundation
 
 /// Elementwise nonlinearities. Their derivatives are read from the forward input and output of
 /// sample `i % N`, which is what lets one backward pass carry R * N cotangents.
-public struct Activation: Operation {
+public struct Activation: NetworkOperation {
     public enum Function: Sendable, Equatable {
         case relu, leakyReLU(slope: Float), elu(alpha: Float), tanh, sigmoid
     }

@@ -29,7 +29,7 @@ struct PoolWindow: Sendable {
 
 /// `nn.MaxPool2d`. The backward pass and the JVP route each direction through the arg-max of the
 /// forward window (first maximum, as PyTorch picks it).
-public struct MaxPool2d: Operation {
+public struct MaxPool2d: NetworkOperation {
     public let kind = "max_pool2d"
     let pool: PoolWindow
     public init(kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int)) {

@@ -2,7 +2,7 @@ import Foundation
 
 /// Softmax or log-softmax over the class axis of [N, K] logits. Only allowed as a graph's output;
 /// the attacks work on the logits before it.
-public struct Softmax: Operation {
+public struct Softmax: NetworkOperation {
     public let log: Bool
     public init(log: Bool) { self.log = log }
     public var kind: String { log ? "log_softmax" : "softmax" }

@@ -4,7 +4,7 @@
 /// Batches of cotangents and tangents: `vjp` and `jvp` accept a batch of R * N directions for a
 /// forward batch of N, copy-major (direction `r * N + n` belongs to sample `n`). One backward pass
 /// then gives, say, the gradients of all K class logits at once.
-public protocol Operation: Sendable {
+public protocol NetworkOperation: Sendable {
     /// The operation's name in the model file (`conv2d`, `relu`, ...).
     var kind: String { get }
     /// Number of trainable values it holds.
@@ -18,7 +18,7 @@ public protocol Operation: Sendable {
     func jvp(_ tangents: [Tensor], inputs: [Tensor], output: Tensor) -> Tensor
 }
 
-extension Operation {
+extension NetworkOperation {
     public var parameterCount: Int { 0 }
 }
 
@@ -30,7 +30,7 @@ public struct ShapeError: Error, Sendable, CustomStringConvertible {
 
 /// Operations whose output is a linear function of one input: the JVP is the map itself with
 /// the constant part dropped.
-protocol LinearOperation: Operation {
+protocol LinearOperation: NetworkOperation {
     func linearPart(_ input: Tensor) -> Tensor
 }
 

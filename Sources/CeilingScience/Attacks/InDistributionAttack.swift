@@ -1,0 +1,78 @@
+import CeilingEngine
+
+/// r_in(x) = min ||g(z + r) - g(z)|| over latent r that change f(g(z + r)): the per-sample minimum
+/// over three verified candidates, each shrunk to the boundary by a binary search along its latent
+/// path — the r_Z adversary seen in image space, the metric DeepFool step, the penalty descent.
+public struct InDistributionAttack: Sendable {
+    public var metricDeepFool = LatentMetricDeepFool()
+    public var penalty = LatentPenaltyDescent()
+    public var boundary = BoundarySearch()
+
+    public init(metricDeepFool: LatentMetricDeepFool = LatentMetricDeepFool(), penalty: LatentPenaltyDescent = LatentPenaltyDescent(),
+                boundary: BoundarySearch = BoundarySearch()) {
+        self.metricDeepFool = metricDeepFool
+        self.penalty = penalty
+        self.boundary = boundary
+    }
+
+    /// The combined result (norms are image distances, perturbations latent) and each method's own.
+    public struct Outcome: Sendable {
+        public var result: AttackResult
+        /// Image distance per sample for each method ("latent adversary", "metric DeepFool",
+        /// "penalty descent"); +infinity where that method found nothing.
+        public var methods: [(name: String, norms: [Double])]
+    }
+
+    public func attack(generator: any DifferentiableMap, classifier: any DifferentiableMap, z: Tensor, labels: [Int],
+                       latentAdversary: AttackResult) -> Outcome {
+        let composed = ComposedMap(classifier, after: generator)
+        let clean = generator(z)
+        var methods = [(name: String, norms: [Double])]()
+        var best = AttackResult.empty(labels: labels, shape: z.sampleShape)
+        func consider(_ name: String, _ perturbations: Tensor) {
+            let candidate = tighten(composed: composed, generator: generator, clean: clean, z: z, labels: labels, perturbations: perturbations)
+            methods.append((name, candidate.norms))
+            best.keepBetter(candidate)
+        }
+        consider("latent adversary", latentAdversary.perturbations)
+        consider("metric DeepFool", metricDeepFool.perturbations(generator: generator, classifier: classifier, z: z, labels: labels))
+        if penalty.rounds > 0 && penalty.steps > 0 {
+            let scale = latentAdversary.norms.map { $0.isFinite ? $0 : Double(z.sampleSize).squareRoot() * 0.1 }
+            let found = penalty.attack(generator: generator, classifier: classifier, z: z, labels: labels, scale: scale)
+            consider("penalty descent", found.perturbations)
+        }
+        return Outcome(result: best, methods: methods)
+    }
+
+    /// Binary search along each latent path t r, then verification in image distance.
+    func tighten(composed: ComposedMap, generator: any DifferentiableMap, clean: Tensor, z: Tensor, labels: [Int], perturbations: Tensor) -> AttackResult {
+        let adversarial = zip(composed.labels(shifted(z, by: perturbations)), labels).map { $0 != $1 }
+        let found = adversarial.indices.filter { adversarial[$0] }
+        var shrunk = Tensor(zeros: z.shape)
+        if !found.isEmpty {
+            let points = gather(z, found), directions = gather(perturbations, found)
+            let foundLabels = found.map { labels[$0] }
+            let scales = boundary.scales(count: found.count) { t in
+                zip(composed.labels(shifted(points, by: scaledSamples(directions, t))), foundLabels).map { $0 != $1 }
+            }
+            scatter(scaledSamples(directions, scales), into: &shrunk, at: found)
+        }
+        return verify(composed: composed, generator: generator, clean: clean, z: z, labels: labels, perturbations: shrunk)
+    }
+
+    /// Fresh forward passes: the label at g(z + r) and the image distance ||g(z + r) - g(z)||.
+    func verify(composed: ComposedMap, generator: any DifferentiableMap, clean: Tensor, z: Tensor, labels: [Int], perturbations: Tensor) -> AttackResult {
+        let moved = shifted(z, by: perturbations)
+        let image = generator(moved)
+        let adversarialLabels = composed.outer.labels(image)
+        let distances = sampleNorms(shifted(image, by: clean, scale: -1))
+        var result = AttackResult.empty(labels: labels, shape: z.sampleShape)
+        result.perturbations = perturbations
+        for n in 0..<labels.count {
+            result.success[n] = adversarialLabels[n] != labels[n]
+            result.norms[n] = result.success[n] ? distances[n] : .infinity
+            result.adversarialLabels[n] = adversarialLabels[n]
+        }
+        return result
+    }
+}

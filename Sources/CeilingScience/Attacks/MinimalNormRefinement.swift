@@ -1,0 +1,79 @@
+import Foundation
+import CeilingEngine
+
+/// Decoupled-direction-and-norm refinement (after Rony et al. 2019, DDN): from a starting
+/// perturbation, alternate a normalised gradient step that lowers the margin with a change of the
+/// norm budget epsilon — shrink by gamma while adversarial, grow otherwise — and project onto the
+/// sphere of radius epsilon. The smallest verified adversary seen is kept. Steps are relative to
+/// epsilon, so the method needs no knowledge of the space's scale.
+public struct MinimalNormRefinement: Sendable {
+    public var steps: Int = 100
+    public var gamma: Double = 0.05
+    /// Initial step as a fraction of epsilon, annealed by a cosine to 1% of it.
+    public var stepFraction: Double = 0.3
+
+    public init(steps: Int = 100, gamma: Double = 0.05, stepFraction: Double = 0.3) {
+        self.steps = steps
+        self.gamma = gamma
+        self.stepFraction = stepFraction
+    }
+
+    /// The margin f_c - max_{k != c} f_k of each sample (negative when misclassified) and the
+    /// runner-up class.
+    static func margins(_ logits: Tensor, _ labels: [Int]) -> [(margin: Double, runnerUp: Int)] {
+        let k = logits.sampleSize
+        return labels.enumerated().map { n, c in
+            var best = -Double.infinity, at = c
+            for j in 0..<k where j != c && Double(logits.data[n * k + j]) > best {
+                best = Double(logits.data[n * k + j])
+                at = j
+            }
+            return (Double(logits.data[n * k + c]) - best, at)
+        }
+    }
+
+    /// Refines `start` (perturbations of x, adversarial or not) and returns the best verified
+    /// adversaries found along the way, in the L2 norm of the perturbation.
+    public func refine(map: any DifferentiableMap, x: Tensor, labels: [Int], start: Tensor) -> AttackResult {
+        let n = x.batch, size = x.sampleSize, k = map.outputSize
+        var result = AttackResult.empty(labels: labels, shape: x.sampleShape)
+        var delta = start
+        var epsilon = sampleNorms(start)
+        for step in 0..<steps {
+            let linear = map.linearize(shifted(x, by: delta))
+            let margins = Self.margins(linear.value, labels)
+            let norms = sampleNorms(delta)
+            for s in 0..<n where margins[s].margin < 0 && norms[s] < result.norms[s] {
+                result.norms[s] = norms[s]
+                result.success[s] = true
+                result.adversarialLabels[s] = margins[s].runnerUp
+                for i in 0..<size { result.perturbations.data[s * size + i] = delta.data[s * size + i] }
+            }
+            if step == steps - 1 { break }
+            // Gradient of the margin f_c - f_runnerUp, one cotangent per sample.
+            var cotangent = Tensor(zeros: [n, k])
+            for s in 0..<n {
+                cotangent.data[s * k + labels[s]] = 1
+                cotangent.data[s * k + margins[s].runnerUp] -= 1
+            }
+            let gradient = linear.vjp(cotangent)
+            let gradNorms = sampleNorms(gradient)
+            let fraction = 0.01 + (stepFraction - 0.01) * 0.5 * (1 + cos(Double.pi * Double(step) / Double(steps)))
+            for s in 0..<n {
+                epsilon[s] *= margins[s].margin < 0 ? 1 - gamma : 1 + gamma
+                if result.success[s] { epsilon[s] = min(epsilon[s], result.norms[s]) }
+                guard gradNorms[s] > 0, epsilon[s] > 0 else { continue }
+                let scale = fraction * epsilon[s] / gradNorms[s]
+                var norm2 = 0.0
+                for i in (s * size)..<((s + 1) * size) {
+                    delta.data[i] -= Float(scale) * gradient.data[i]
+                    norm2 += Double(delta.data[i]) * Double(delta.data[i])
+                }
+                let project = Float(epsilon[s] / max(norm2.squareRoot(), 1e-30))
+                for i in (s * size)..<((s + 1) * size) { delta.data[i] *= project }
+            }
+        }
+        return result
+    }
+}
+
