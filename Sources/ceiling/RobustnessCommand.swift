@@ -1,0 +1,65 @@
+import ArgumentParser
+import CeilingEngine
+import CeilingScience
+import Foundation
+
+struct RobustnessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "robustness",
+        abstract: "Measure latent (r_Z), in-distribution (r_in) and unconstrained (r_unc) robustness of a classifier.")
+
+    @Option(help: "Generator model (.bin).") var generator: String
+    @Option(help: "Classifier model (.bin).") var classifier: String
+    @Option(help: "Points to attack.") var samples: Int = 64
+    @Option(help: "Generated points for the class measures.") var measureSamples: Int = 2000
+    @Option(help: "Notions to measure, comma-separated: z, in, unc.") var notions: String = "z,in,unc"
+    @Option(help: "Steps of the DDN-style refinement after DeepFool.") var refinementSteps: Int = 100
+    @Option(help: "Seed for every random draw.") var seed: UInt64 = 0
+    @Option(help: "Percentiles to report.") var percentiles: String = "0.25,0.5"
+    @Option(help: "Write the measurement as JSON to this file.") var json: String?
+
+    func validate() throws {
+        guard samples >= 1, measureSamples >= 1 else { throw ValidationError("--samples and --measure-samples must be at least 1") }
+        guard refinementSteps >= 0 else { throw ValidationError("--refinement-steps must not be negative") }
+        _ = try parsedNotions()
+        _ = try parsedPercentiles()
+    }
+
+    func parsedNotions() throws -> [RobustnessNotion] {
+        try notions.split(separator: ",").map { name in
+            guard let notion = RobustnessNotion(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("unknown notion '\(name)'; use z, in, unc")
+            }
+            return notion
+        }
+    }
+
+    func parsedPercentiles() throws -> [Double] {
+        try percentiles.split(separator: ",").map { text in
+            guard let q = Double(text.trimmingCharacters(in: .whitespaces)), q > 0, q < 1 else {
+                throw ValidationError("percentile '\(text)' is not a number in (0, 1)")
+            }
+            return q
+        }
+    }
+
+    func run() throws {
+        let g = try ModelPair.generator(generator)
+        let f = try ModelPair.classifier(classifier, for: g)
+        var settings = RobustnessSettings()
+        settings.samples = samples
+        settings.measureSamples = measureSamples
+        settings.seed = seed
+        settings.notions = try parsedNotions()
+        settings.refinementSteps = refinementSteps
+        let progress = Progress(total: 1)
+        let measurement = try RobustnessStudy(generator: g.map, classifier: f.map, settings: settings).run { stage, fraction in
+            progress.update(stage, fraction: fraction)
+        }
+        progress.finish()
+        print(RobustnessReport(measurement: measurement, percentiles: try parsedPercentiles()).text)
+        if let json {
+            try RobustnessReport(measurement: measurement, percentiles: try parsedPercentiles()).json(models: [g, f]).write(to: URL(fileURLWithPath: json), options: .atomic)
+        }
+    }
+}

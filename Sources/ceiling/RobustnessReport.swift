@@ -1,0 +1,77 @@
+import CeilingEngine
+import CeilingScience
+import Foundation
+
+/// The terminal table and the JSON of a robustness measurement.
+struct RobustnessReport {
+    let measurement: RobustnessMeasurement
+    let percentiles: [Double]
+
+    static func number(_ value: Double) -> String {
+        value.isFinite ? String(format: "%.4g", value) : "censored"
+    }
+
+    static let names: [RobustnessNotion: String] = [
+        .latent: "latent r_Z", .inDistribution: "in-distribution r_in", .unconstrained: "unconstrained r_unc",
+    ]
+
+    var text: String {
+        let m = measurement
+        var lines = ["Measured robustness (estimates from \(m.settings.samples) generated points, seed \(m.settings.seed); every adversary verified by a fresh forward pass)"]
+        var header = ["notion"]
+        for q in percentiles { header += ["\(Int(q * 100))%", "\(Int(q * 100))% normalised"] }
+        header += ["censored"]
+        let rows = m.measurements.map { notion -> [String] in
+            var row = [Self.names[notion.notion]!]
+            for q in percentiles { row += [Self.number(notion.quantile(q)), Self.number(notion.quantile(q, normalised: true))] }
+            return row + ["\(notion.censored) of \(notion.norms.count)"]
+        }
+        lines += table(header: header, rows: rows).map { "  " + $0 }
+        lines.append(String(format: "  normalised by E||z|| = %.4g (exact) for r_Z and by E||g(z)|| = %.4g (mean over %d points) otherwise",
+                            m.expectedLatentNorm, m.expectedImageNorm, m.settings.measureSamples))
+        if !m.inDistributionMethods.isEmpty {
+            lines.append("  r_in by method (median image distance, censored as +inf): " + m.inDistributionMethods.map {
+                "\($0.name) \(Self.number(EmpiricalDistribution($0.norms).quantile(0.5)))"
+            }.joined(separator: ", "))
+        }
+        if let before = m.selfCheckBefore, let after = m.selfCheckAfter {
+            lines.append(String(format: "  r_Z self-check against Theorem 1 (DKW band %.3f at %.0f%%): ", after.band, m.settings.confidence * 100)
+                         + (before.violated
+                            ? String(format: "the first attack fell %.3f below the bound at t = %.3g; ", before.worstGap, before.worstRadius)
+                                + (after.violated ? String(format: "after ball searches %.3f remains at t = %.3g (attack too weak there)", after.worstGap, after.worstRadius)
+                                                  : "ball searches closed it")
+                            : "consistent (largest gap \(String(format: "%.3f", max(0, before.worstGap))))"))
+        }
+        lines.append("  class counts of \(m.settings.measureSamples) generated points: " + m.classCounts.map(String.init).joined(separator: " "))
+        return lines.joined(separator: "\n")
+    }
+
+    /// JSON with censored values as null.
+    func json(models: [Model]) throws -> Data {
+        let m = measurement
+        func values(_ xs: [Double]) -> [Any] { xs.map { $0.isFinite ? $0 as Any : NSNull() } }
+        var notions = [String: Any]()
+        for notion in m.measurements {
+            var quantiles = [String: Any]()
+            for q in percentiles {
+                let raw = notion.quantile(q), normalised = notion.quantile(q, normalised: true)
+                quantiles[String(q)] = ["raw": raw.isFinite ? raw as Any : NSNull(), "normalised": normalised.isFinite ? normalised as Any : NSNull()]
+            }
+            notions[notion.notion.rawValue] = ["norms": values(notion.norms), "normalised": values(notion.normalised),
+                                               "censored": notion.censored, "normaliser": notion.normaliser, "percentiles": quantiles]
+        }
+        var object: [String: Any] = [
+            "seed": m.settings.seed, "samples": m.settings.samples, "measure_samples": m.settings.measureSamples,
+            "latent_dimension": m.latentDimension, "expected_latent_norm": m.expectedLatentNorm,
+            "expected_image_norm": m.expectedImageNorm, "class_counts": m.classCounts, "labels": m.labels,
+            "notions": notions, "models": models.map { ["path": $0.path, "role": $0.role.rawValue] },
+            "in_distribution_methods": Dictionary(uniqueKeysWithValues: m.inDistributionMethods.map { ($0.name, values($0.norms)) }),
+            "ceiling_version": CeilingVersion.string,
+        ]
+        if let check = m.selfCheckAfter {
+            object["latent_self_check"] = ["worst_gap": check.worstGap, "at_radius": check.worstRadius, "band": check.band,
+                                           "violated": check.violated, "violated_before_extra_effort": m.selfCheckBefore?.violated ?? false]
+        }
+        return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    }
+}
