@@ -11,7 +11,7 @@ struct Ceiling: ParsableCommand {
             PyTorch by scripts/export_torch.py.
             """,
         version: CeilingVersion.string,
-        subcommands: [InspectCommand.self, ForwardCommand.self, BenchCommand.self])
+        subcommands: [InspectCommand.self, ForwardCommand.self, BenchCommand.self, ModulusCommand.self, BoundCommand.self, RobustnessCommand.self])
 }
 
 enum CeilingVersion {

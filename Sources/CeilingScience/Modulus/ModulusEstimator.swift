@@ -1,0 +1,105 @@
+import CeilingBounds
+import CeilingEngine
+
+/// Estimates the modulus of continuity of a generator g: latent -> image (DESIGN.md section 3):
+/// the sampled curve omega_hat with its confidence statement, and beside it a certified global
+/// Lipschitz bound. Radii are in standardised latent units (`LatentCoordinates`).
+///
+///     let estimator = try ModulusEstimator(model)
+///     let omega = try estimator.estimate(ModulusSettings(radii: estimator.defaultRadii()))
+///     let certificate = try estimator.certify()
+///
+/// Sampling needs only a `DifferentiableMap`; the certificate needs the network's graph.
+public struct ModulusEstimator: Sendable {
+    /// The generator as a map: latent -> image.
+    public let map: any DifferentiableMap
+    /// The graph behind the map and the value it stops at, when the map is a graph.
+    public let graph: (graph: Graph, at: Int)?
+    public let coordinates: LatentCoordinates
+    /// Samples per forward/backward pass.
+    public let samplesPerPass: Int
+
+    /// A generator given as any differentiable map (no certificate then, unless it is a
+    /// `GraphMap`). `samplesPerPass` bounds the memory of one linearisation.
+    public init(map: any DifferentiableMap, coordinates: LatentCoordinates = .standard, samplesPerPass: Int = 64) throws(ModulusError) {
+        guard samplesPerPass >= 1 else { throw .invalidSetting("at least one sample per pass is needed (got \(samplesPerPass))") }
+        self.map = map
+        self.coordinates = coordinates
+        if let graphMap = map as? GraphMap {
+            guard graphMap.at > 0 else { throw .unsupportedGenerator("the generator's output is its input: there is nothing to measure") }
+            graph = (graphMap.graph, graphMap.at)
+            self.samplesPerPass = BallAscent.samplesPerPass(for: graphMap.graph)
+        } else {
+            graph = nil
+            self.samplesPerPass = samplesPerPass
+        }
+    }
+
+    /// A generator given as a graph (its output is the image).
+    public init(graph: Graph, coordinates: LatentCoordinates = .standard) throws(ModulusError) {
+        try self.init(map: GraphMap(graph), coordinates: coordinates)
+    }
+
+    /// A loaded generator, in the coordinates of its declared prior.
+    /// - Throws: `ModulusError.unsupportedGenerator` for a classifier or a non-Gaussian prior.
+    public init(_ model: Model) throws(ModulusError) {
+        guard model.role == .generator else {
+            throw .unsupportedGenerator("\(model.path) is a \(model.role.rawValue), not a generator: the modulus is measured on a generator (latent -> image)")
+        }
+        try self.init(map: model.map, coordinates: LatentCoordinates(prior: model.prior))
+    }
+
+    /// The latent dimension d.
+    public var latentDimension: Int { map.inputSize }
+
+    /// The default radius grid for this generator (`RadiusGrid.standard`).
+    public func defaultRadii() throws(ModulusError) -> [Double] {
+        try RadiusGrid.standard(latentDimension: latentDimension)
+    }
+
+    /// The n anchors of a seed, in standardised coordinates: the first n draws of the seed's
+    /// stream, so more anchors extend the same sample.
+    public func anchors(count: Int, seed: UInt64) -> Tensor {
+        var sampler = LatentSampler(seed: seed)
+        return sampler.latents(count, shape: map.inputShape)
+    }
+
+    /// The local suprema M_k(s_j) for the settings' anchors and radii. `progress` gets the
+    /// fraction done.
+    public func sample(_ settings: ModulusSettings, progress: (Double) -> Void = { _ in }) throws(ModulusError) -> SupremumSamples {
+        try settings.validate()
+        let ascent = BallAscent(map: map, coordinates: coordinates, settings: settings, samplesPerPass: samplesPerPass)
+        return ascent.run(anchors: anchors(count: settings.anchors, seed: settings.seed), progress: progress)
+    }
+
+    /// The sampled modulus with its confidence statement.
+    public func estimate(_ settings: ModulusSettings, progress: (Double) -> Void = { _ in }) throws(ModulusError) -> EstimatedModulus {
+        let samples = try sample(settings, progress: progress)
+        return try EstimatedModulus(samples: samples, epsilon: settings.epsilon, confidence: settings.confidence,
+                                    simultaneous: settings.simultaneous)
+    }
+
+    /// The certified Lipschitz bound of the graph (in the generator's own latent units; multiply
+    /// by `coordinates.std` for standardised units, see `certifiedLipschitz(_:)`).
+    /// - Throws: `ModulusError.uncertifiable` when the map is not a graph or holds an operation
+    ///   with no known constant.
+    public func certify(margin: Double = LipschitzCertificate.defaultMargin, seed: UInt64 = 0) throws(ModulusError) -> LipschitzCertificate {
+        guard let graph else { throw .uncertifiable(node: "(the whole map)", kind: "\(type(of: map))") }
+        return try LipschitzCertificate(graph.graph, at: graph.at, margin: margin, seed: seed)
+    }
+
+    /// A certificate's constant in standardised latent units: std times the graph's constant.
+    public func certifiedLipschitz(_ certificate: LipschitzCertificate) -> Double {
+        certificate.constant * coordinates.std
+    }
+
+    /// The certified modulus omega(s) = L s as a curve on `radii`, in the bounds' format.
+    public func certifiedCurve(_ certificate: LipschitzCertificate, radii: [Double]) throws(ModulusError) -> SampledModulus {
+        let constant = certifiedLipschitz(certificate)
+        do {
+            return try SampledModulus(radii: radii, omega: radii.map { constant * $0 }, kind: .certified)
+        } catch {
+            throw .invalidRadii("\(error)")
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import CeilingEngine
+import Foundation
+
+/// Inverts a generator: for each image x, z*(x) = argmin_z ||g(z) - x||^2, the latent code whose
+/// image is nearest to x (the projection of Theorem 2's classifier f~).
+///
+/// The problem is non-convex, so it is solved from several starts: `restarts` random codes from
+/// the prior N(0, I) per image, plus any warm starts the caller knows (a code near the answer,
+/// such as the latent code a point was generated from, or the solution at a nearby point). All
+/// starts of all images run as one batch of rows, row `s * N + n` being start s of image n, and
+/// each row runs Adam on its own loss (the rows do not interact, so the grouping into batches of
+/// `rowsPerBatch` changes no result). The gradient of ||g(z) - x||^2 is the vector-Jacobian
+/// product of g at z with 2 (g(z) - x). Each image keeps the best iterate over all its starts and
+/// steps.
+///
+/// Every random start comes from the seed, so an inversion is reproducible.
+public struct GeneratorInversion: Sendable {
+    public let generator: any DifferentiableMap
+    public let settings: InversionSettings
+
+    /// - Throws: `ProjectionError.invalidSetting` for settings out of range.
+    public init(generator: any DifferentiableMap, settings: InversionSettings = InversionSettings()) throws(ProjectionError) {
+        try settings.validate()
+        self.generator = generator
+        self.settings = settings
+    }
+
+    /// Inverts every image of `images` ([N] + the generator's output shape).
+    ///
+    /// - Parameters:
+    ///   - warmStarts: extra starts, each [N] + the latent shape (row n is a start for image n).
+    ///   - seed: the seed of the random starts; `settings.seed` when nil.
+    /// - Throws: `ProjectionError.shapeMismatch` / `.countMismatch` for images or warm starts that
+    ///   do not fit the generator, `.invalidSetting` when there is no start at all.
+    public func invert(_ images: Tensor, warmStarts: [Tensor] = [], seed: UInt64? = nil) throws(ProjectionError) -> Inversion {
+        guard images.shape.count >= 1, images.sampleShape == generator.outputShape else {
+            throw .shapeMismatch("images of shape \(describe(shape: images.shape)) do not match the generator's output [N] + \(describe(shape: generator.outputShape))")
+        }
+        for (w, start) in warmStarts.enumerated() {
+            guard start.shape.count >= 1, start.sampleShape == generator.inputShape else {
+                throw .shapeMismatch("warm start \(w) of shape \(describe(shape: start.shape)) does not match the generator's latent [N] + \(describe(shape: generator.inputShape))")
+            }
+            guard start.batch == images.batch else {
+                throw .countMismatch("warm start \(w) has \(start.batch) rows for \(images.batch) images")
+            }
+        }
+        let startCount = settings.restarts + warmStarts.count
+        guard startCount >= 1 else { throw .invalidSetting("an inversion needs at least one start (restarts or warm starts)") }
+
+        let n = images.batch
+        let latentSize = generator.inputSize, imageSize = generator.outputSize
+        var sampler = LatentSampler(seed: seed ?? settings.seed)
+        var startData = [Float]()
+        startData.reserveCapacity(startCount * n * latentSize)
+        if settings.restarts > 0 {
+            startData.append(contentsOf: sampler.latents(settings.restarts * n, shape: generator.inputShape).data)
+        }
+        for start in warmStarts { startData.append(contentsOf: start.data) }
+
+        // Best over starts, per image.
+        var bestLoss = [Double](repeating: .infinity, count: n)
+        var bestStart = [Int](repeating: 0, count: n)
+        var latents = [Float](repeating: 0, count: n * latentSize)
+        var reconstructions = [Float](repeating: 0, count: n * imageSize)
+
+        let rows = startCount * n
+        var first = 0
+        while first < rows {
+            let count = min(settings.rowsPerBatch, rows - first)
+            let rowRange = first..<(first + count)
+            let z0 = Tensor(shape: [count] + generator.inputShape,
+                            data: Array(startData[(first * latentSize)..<((first + count) * latentSize)]))
+            let target = Tensor(shape: [count] + generator.outputShape) { out in
+                images.data.withUnsafeBufferPointer { x in
+                    for (j, row) in rowRange.enumerated() {
+                        let n0 = (row % n) * imageSize
+                        for i in 0..<imageSize { out[j * imageSize + i] = x[n0 + i] }
+                    }
+                }
+            }
+            let result = descend(from: z0, toward: target)
+            for (j, row) in rowRange.enumerated() {
+                let image = row % n
+                // Strict improvement keeps the earliest start on ties, so the winner is well defined.
+                if result.loss[j] < bestLoss[image] {
+                    bestLoss[image] = result.loss[j]
+                    bestStart[image] = row / n
+                    for i in 0..<latentSize { latents[image * latentSize + i] = result.latents.data[j * latentSize + i] }
+                    for i in 0..<imageSize { reconstructions[image * imageSize + i] = result.reconstructions.data[j * imageSize + i] }
+                }
+            }
+            first += count
+        }
+        return Inversion(latents: Tensor(shape: [n] + generator.inputShape, data: latents),
+                         reconstructions: Tensor(shape: [n] + generator.outputShape, data: reconstructions),
+                         errors: bestLoss.map { $0.squareRoot() }, winningStarts: bestStart, restarts: settings.restarts)
+    }
+
+    /// Adam on each row's ||g(z) - target||^2, keeping each row's best iterate (step 0 included,
+    /// so a start that is already exact stays exact).
+    private func descend(from z0: Tensor, toward target: Tensor) -> (latents: Tensor, reconstructions: Tensor, loss: [Double]) {
+        let rows = z0.batch, latentSize = z0.sampleSize, imageSize = target.sampleSize
+        let (beta1, beta2, epsilon) = (0.9, 0.999, 1e-8)
+        var z = z0
+        var m = [Double](repeating: 0, count: z.count), v = [Double](repeating: 0, count: z.count)
+        var bestLoss = [Double](repeating: .infinity, count: rows)
+        var bestZ = z0.data
+        var bestImage = [Float](repeating: 0, count: target.count)
+        for t in 0...settings.steps {
+            let lastPass = t == settings.steps
+            let linearization: Linearization? = lastPass ? nil : generator.linearize(z)
+            let image = linearization?.value ?? generator(z)
+            var residual = Tensor(shape: image.shape, data: image.data)
+            residual.data.withUnsafeMutableBufferPointer { r in
+                target.data.withUnsafeBufferPointer { x in
+                    for i in 0..<r.count { r[i] -= x[i] }
+                }
+            }
+            for row in 0..<rows {
+                var loss = 0.0
+                residual.data.withUnsafeBufferPointer { r in
+                    for i in (row * imageSize)..<((row + 1) * imageSize) { loss += Double(r[i]) * Double(r[i]) }
+                }
+                if loss < bestLoss[row] {
+                    bestLoss[row] = loss
+                    for i in 0..<latentSize { bestZ[row * latentSize + i] = z.data[row * latentSize + i] }
+                    for i in 0..<imageSize { bestImage[row * imageSize + i] = image.data[row * imageSize + i] }
+                }
+            }
+            guard let linearization else { break }
+            residual.data.withUnsafeMutableBufferPointer { r in
+                for i in 0..<r.count { r[i] *= 2 }
+            }
+            let gradient = linearization.vjp(residual)
+            // Adam with bias correction; moments in Double.
+            let rate = settings.learningRate(at: t)
+            let correction1 = 1 - pow(beta1, Double(t + 1)), correction2 = 1 - pow(beta2, Double(t + 1))
+            z.data.withUnsafeMutableBufferPointer { zs in
+                gradient.data.withUnsafeBufferPointer { g in
+                    for i in 0..<zs.count {
+                        let gi = Double(g[i])
+                        m[i] = beta1 * m[i] + (1 - beta1) * gi
+                        v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
+                        let step = rate * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
+                        zs[i] -= Float(step)
+                    }
+                }
+            }
+        }
+        return (Tensor(shape: z0.shape, data: bestZ), Tensor(shape: target.shape, data: bestImage), bestLoss)
+    }
+}

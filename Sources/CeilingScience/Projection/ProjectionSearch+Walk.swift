@@ -1,0 +1,138 @@
+import CeilingEngine
+
+/// Per-point step and probe scales of the boundary walk, adapted between iterations.
+struct ProjectionWalkScales {
+    /// Multiplies `probeRadius`: halved when every probe lands on the clean side (the adversarial
+    /// region is thin at that scale), doubled when every probe is adversarial (the boundary is
+    /// farther than the probes reach along the tangent directions); kept in [1/16, 4].
+    var probe: [Double]
+    /// Multiplies the step fractions: halved when no step stayed adversarial, reset on success.
+    var step: [Double]
+
+    init(count: Int) {
+        probe = Array(repeating: 1, count: count)
+        step = Array(repeating: 1, count: count)
+    }
+}
+
+extension ProjectionSearch {
+    /// One iteration of the boundary walk for every point with an adversarial point b at
+    /// distance r = ||b - x||.
+    ///
+    /// 1. Probe f~ at b + delta u_k, k = 1...B, delta = probeRadius * r, with u_k unit vectors in
+    ///    the tangent space of the generator at z*(b) (u = J w / ||J w||, w uniform on the latent
+    ///    sphere) or uniform on the image sphere. With phi_k = +1 where the probe is adversarial and
+    ///    -1 where not, the boundary normal pointing into the adversarial side is estimated by
+    ///    n = sum_k (phi_k - mean phi) u_k (HopSkipJump's baseline-corrected sign estimate).
+    /// 2. On the estimated boundary plane through b, the point nearest x is
+    ///    p* = x + h n with h = (b - x).n <= r. Aim slightly past the plane,
+    ///    p = x + (1 + overshoot) h n, and try b + lambda (p - b) for each step fraction lambda
+    ///    (all on the adversarial side of the estimated plane; their distance to x falls as
+    ///    lambda grows, since p - x is orthogonal to b - p*).
+    /// 3. From the largest lambda that is adversarial, binary-search back toward x; keep the
+    ///    boundary point found if it is nearer than b.
+    func walk(iteration: Int, points x: Tensor, cleanLatents zx: Tensor, labels y: [Int],
+              state: inout ProjectionSearchState, scales: inout ProjectionWalkScales, oracle: inout ProjectionOracle) throws(ProjectionError) {
+        let generator = projection.generator
+        let active = (0..<x.batch).filter { state.distances[$0].isFinite && state.distances[$0] > 0 }
+        guard !active.isEmpty else { return }
+        let a = active.count, probes = settings.probes, imageSize = generator.outputSize
+        let b = ProjectionRows.pick(state.boundary, active), zb = ProjectionRows.pick(state.latents, active)
+        let xa = ProjectionRows.pick(x, active), za = ProjectionRows.pick(zx, active)
+        let r = active.map { state.distances[$0] }
+
+        // 1. Probe directions, copy-major: row k * a + i belongs to active point i.
+        var sampler = LatentSampler(seed: ProjectionRows.seed(settings.seed ^ 0x7A9E_17C3_5B0D_4F21, UInt64(iteration)))
+        var directions = settings.tangentProbes
+            ? generator.linearize(zb).jvp(sampler.latents(probes * a, shape: generator.inputShape))
+            : sampler.sphereDirections(probes * a, shape: generator.outputShape)
+        let lengths = sampleNorms(directions)
+        // A tangent direction can vanish (every unit of a ReLU layer off); such rows probe
+        // isotropically instead.
+        let degenerate = lengths.contains { !($0 > 0 && $0.isFinite) }
+        let fallback = degenerate ? sampler.sphereDirections(probes * a, shape: generator.outputShape) : directions
+        for row in 0..<(probes * a) {
+            let base = row * imageSize
+            if lengths[row] > 0, lengths[row].isFinite {
+                let inverse = Float(1 / lengths[row])
+                for i in 0..<imageSize { directions.data[base + i] *= inverse }
+            } else {
+                for i in 0..<imageSize { directions.data[base + i] = fallback.data[base + i] }
+            }
+        }
+        let probePoints = Tensor(shape: [probes * a] + generator.outputShape) { out in
+            for row in 0..<(probes * a) {
+                let i = row % a
+                let delta = Float(settings.probeRadius * scales.probe[active[i]] * r[i])
+                for j in 0..<imageSize { out[row * imageSize + j] = b.data[i * imageSize + j] + delta * directions.data[row * imageSize + j] }
+            }
+        }
+        guard let probeAnswer = try oracle.ask(probePoints, warmStarts: [za.repeated(probes), zb.repeated(probes)], full: false) else { return }
+
+        // 2. Normal estimates and the points they aim at.
+        var stepping = [Int](), aims = [[Float]]()
+        for i in 0..<a {
+            let p = active[i]
+            let phi = (0..<probes).map { probeAnswer.labels[$0 * a + i] != y[p] ? 1.0 : -1.0 }
+            let mean = phi.reduce(0, +) / Double(probes)
+            if abs(mean) == 1 {
+                scales.probe[p] = mean > 0 ? min(scales.probe[p] * 2, 4) : max(scales.probe[p] / 2, 1.0 / 16)
+                continue
+            }
+            var normal = [Double](repeating: 0, count: imageSize)
+            for k in 0..<probes {
+                let weight = phi[k] - mean, base = (k * a + i) * imageSize
+                for j in 0..<imageSize { normal[j] += weight * Double(directions.data[base + j]) }
+            }
+            let length = normal.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            guard length > 0 else { continue }
+            var h = 0.0
+            for j in 0..<imageSize {
+                normal[j] /= length
+                h += (Double(b.data[i * imageSize + j]) - Double(xa.data[i * imageSize + j])) * normal[j]
+            }
+            guard h > 0 else { continue }
+            let reach = (1 + settings.overshoot) * h
+            aims.append((0..<imageSize).map { Float(Double(xa.data[i * imageSize + $0]) + reach * normal[$0]) })
+            stepping.append(i)
+        }
+        guard !stepping.isEmpty else { return }
+
+        // Proposals b + lambda (p - b), copy-major over the step fractions.
+        let s = stepping.count, fractions = settings.stepFractions
+        let proposals = Tensor(shape: [fractions.count * s] + generator.outputShape) { out in
+            for (f, fraction) in fractions.enumerated() {
+                for (j, i) in stepping.enumerated() {
+                    let lambda = Float(fraction * scales.step[active[i]])
+                    let row = f * s + j
+                    for e in 0..<imageSize {
+                        let start = b.data[i * imageSize + e]
+                        out[row * imageSize + e] = start + lambda * (aims[j][e] - start)
+                    }
+                }
+            }
+        }
+        let steppingPoints = stepping.map { active[$0] }
+        let warm = [ProjectionRows.pick(za, stepping).repeated(fractions.count), ProjectionRows.pick(zb, stepping).repeated(fractions.count)]
+        guard let stepAnswer = try oracle.ask(proposals, warmStarts: warm, full: false) else { return }
+
+        // 3. The largest adversarial fraction per point, then back toward x.
+        var chosenRows = [Int](), owners = [Int]()
+        for (j, p) in steppingPoints.enumerated() {
+            let adversarial = fractions.indices.filter { stepAnswer.labels[$0 * s + j] != y[p] }
+            guard let best = adversarial.max(by: { fractions[$0] < fractions[$1] }) else {
+                scales.step[p] = max(scales.step[p] / 2, 1.0 / 64)
+                continue
+            }
+            scales.step[p] = 1
+            chosenRows.append(best * s + j)
+            owners.append(p)
+        }
+        guard !owners.isEmpty else { return }
+        let outcome = try segmentSearch(
+            origins: ProjectionRows.pick(x, owners), originLatents: ProjectionRows.pick(zx, owners), labels: owners.map { y[$0] },
+            targets: ProjectionRows.pick(proposals, chosenRows), targetLatents: ProjectionRows.pick(stepAnswer.inversion.latents, chosenRows),
+            targetLabels: chosenRows.map { stepAnswer.labels[$0] }, oracle: &oracle)
+        if let outcome { state.improve(owners, with: outcome) }
+    }
+}

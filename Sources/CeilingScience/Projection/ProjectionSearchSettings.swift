@@ -1,0 +1,71 @@
+/// How hard the decision-based search for r_unc(f~) works. Every query of f~ is an inversion of
+/// the generator, so the budget is counted in queries: per clean point at most
+///
+///     C + C * binarySteps + walkIterations * (probes + stepFractions.count + binarySteps) + 2
+///
+/// for C candidate sets (their check, their binary searches, the walk, and at most two
+/// verifications). With the defaults and two candidate sets that is 2 + 20 + 4 * 25 + 2 = 124
+/// queries per point. Queries are batched over all points and run with `queryInversion`, which
+/// continues from the inversions already known nearby (the clean point's and the current
+/// boundary point's solutions) rather than from the prior; checks of candidates and the final
+/// verification use the projection classifier's own, full inversion.
+public struct ProjectionSearchSettings: Sendable, Equatable, Codable {
+    /// Halvings of each binary search along a segment (relative precision 2^-steps of the segment).
+    public var binarySteps: Int
+    /// Boundary-walk iterations after the candidates' binary searches (0: no walk).
+    public var walkIterations: Int
+    /// Probes per walk iteration for the boundary normal.
+    public var probes: Int
+    /// Probe distance from the boundary point, as a fraction of its current distance to x.
+    public var probeRadius: Double
+    /// Fractions of the step toward the estimated nearest boundary point, tried together.
+    public var stepFractions: [Double]
+    /// How far past the estimated boundary hyperplane a step aims, as a fraction of its distance.
+    public var overshoot: Double
+    /// Probe along the generator's tangent space at the boundary point's projection (true) or
+    /// isotropically in image space (false). To first order f~ changes only along the tangent
+    /// space of the generator's image (moving x along a normal direction leaves its projection
+    /// in place), so tangent probes find the boundary normal with d rather than m unknowns.
+    public var tangentProbes: Bool
+    /// The inversion used for the search's queries.
+    public var queryInversion: InversionSettings
+    /// Seed of the probes and of every query's inversion.
+    public var seed: UInt64
+
+    public init(binarySteps: Int = 10, walkIterations: Int = 4, probes: Int = 12, probeRadius: Double = 0.05,
+                stepFractions: [Double] = [1, 0.5, 0.25], overshoot: Double = 0.02, tangentProbes: Bool = true,
+                queryInversion: InversionSettings = InversionSettings(steps: 30, restarts: 0, learningRate: 0.03),
+                seed: UInt64 = 0) {
+        self.binarySteps = binarySteps
+        self.walkIterations = walkIterations
+        self.probes = probes
+        self.probeRadius = probeRadius
+        self.stepFractions = stepFractions
+        self.overshoot = overshoot
+        self.tangentProbes = tangentProbes
+        self.queryInversion = queryInversion
+        self.seed = seed
+    }
+
+    /// The most queries of f~ spent per clean point with `candidateSets` sets of candidates.
+    public func maximumQueriesPerPoint(candidateSets c: Int) -> Int {
+        c + c * binarySteps + walkIterations * (probes + stepFractions.count + binarySteps) + 2
+    }
+
+    /// Throws the first setting that is out of range.
+    public func validate() throws(ProjectionError) {
+        guard binarySteps >= 1 else { throw .invalidSetting("binary-search steps must be at least 1 (got \(binarySteps))") }
+        guard walkIterations >= 0 else { throw .invalidSetting("walk iterations must be at least 0 (got \(walkIterations))") }
+        guard probes >= 2 else { throw .invalidSetting("the walk needs at least 2 probes (got \(probes))") }
+        guard probeRadius.isFinite, probeRadius > 0, probeRadius < 1 else {
+            throw .invalidSetting("the probe radius must be in (0, 1) (got \(probeRadius))")
+        }
+        guard !stepFractions.isEmpty, stepFractions.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= 1 }) else {
+            throw .invalidSetting("step fractions must be in (0, 1] (got \(stepFractions))")
+        }
+        guard overshoot.isFinite, overshoot >= 0, overshoot < 1 else {
+            throw .invalidSetting("the overshoot must be in [0, 1) (got \(overshoot))")
+        }
+        try queryInversion.validate()
+    }
+}
