@@ -12,6 +12,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 of model files, recorded in every result for reproducibility.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries from Debian: OpenBLAS for every GEMM, GSL for special functions and statistics.
@@ -25,6 +27,7 @@ let package = Package(
             dependencies: [
                 "CeilingEngine", "CeilingBounds", "CeilingScience",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .testTarget(name: "CeilingEngineTests", dependencies: ["CeilingEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CeilingScienceTests", dependencies: ["CeilingScience"]),

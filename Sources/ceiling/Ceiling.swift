@@ -11,7 +11,8 @@ struct Ceiling: ParsableCommand {
             PyTorch by scripts/export_torch.py.
             """,
         version: CeilingVersion.string,
-        subcommands: [InspectCommand.self, ForwardCommand.self, BenchCommand.self, ModulusCommand.self, BoundCommand.self, RobustnessCommand.self])
+        subcommands: [EstimateCommand.self, InspectCommand.self, ForwardCommand.self, BenchCommand.self, ModulusCommand.self, BoundCommand.self, RobustnessCommand.self, TransferCommand.self, AttackCommand.self],
+        defaultSubcommand: EstimateCommand.self)
 }
 
 enum CeilingVersion {

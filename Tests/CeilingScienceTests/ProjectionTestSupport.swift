@@ -57,16 +57,4 @@ enum ProjectionFixtures {
             return abs(s) / norm
         }
     }
-
-    /// Rows x_n + sum_k c_k v_k[n] for per-row direction lists.
-    static func offset(_ x: Tensor, _ terms: [(scale: [Double], direction: [Float])]) -> Tensor {
-        let m = x.sampleSize
-        var out = x
-        for n in 0..<x.batch {
-            for (scale, direction) in terms {
-                for i in 0..<m { out.data[n * m + i] += Float(scale[n]) * direction[i] }
-            }
-        }
-        return out
-    }
 }

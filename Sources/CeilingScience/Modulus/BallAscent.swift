@@ -18,7 +18,9 @@ import Foundation
 ///    never decrease f. For a linear g, where the gradient is A^T A r, a long step followed by the
 ///    projection is a power-iteration step on A^T A, which is what recovers sigma_max(A) s; for a
 ///    convex f the long step is the conditional-gradient step, which cannot decrease f either.
-///    A chain stops when an accepted step gains less than `stallTolerance` (relative).
+///    The first radius has no warm start and gets `firstRadiusStepFactor` times the steps; the
+///    later ones continue from it (measured on a DCGAN-32: 10 steps per radius after 30 at the
+///    first come within 0.5% of 20 steps everywhere).
 /// 3. M_k(s_j) = the largest value seen, then a running maximum over the grid (a point of a
 ///    smaller ball is a point of every larger one).
 ///
@@ -40,9 +42,8 @@ struct BallAscent {
     var initialStep: Double = 4
     var maximumStep: Double = 64
     var minimumStep: Double = 1.0 / 1024
-    /// A chain stops once an accepted step raises ||g(z + r) - g(z)|| by less than this fraction
-    /// (it has converged; the batch then shrinks to the chains still moving).
-    var stallTolerance: Double = 1e-4
+    /// The first radius has no warm start, so its chains get this many times `ascentSteps`.
+    var firstRadiusStepFactor = 3
 
     /// The latent size d (every axis of the input), the image size m.
     var latentSize: Int { map.inputSize }
@@ -141,7 +142,8 @@ struct BallAscent {
                 var evaluated = evaluate(chains, owners: chainOwners, anchors: u, base: base, gradient: true)
                 var values = evaluated.values, gradients = evaluated.gradients
                 var step = [Double](repeating: initialStep, count: chains.count)
-                for _ in 0..<settings.ascentSteps {
+                let steps = settings.ascentSteps * (previousRadius == nil ? firstRadiusStepFactor : 1)
+                for _ in 0..<steps {
                     var proposals = chains
                     var moved = [Bool](repeating: false, count: chains.count)
                     for b in chains.indices where step[b] >= minimumStep {
@@ -158,11 +160,10 @@ struct BallAscent {
                                          anchors: u, base: base, gradient: true)
                     for (e, b) in movedIndices.enumerated() {
                         if evaluated.values[e] >= values[b] {
-                            let stalled = evaluated.values[e] - values[b] <= stallTolerance * evaluated.values[e]
                             chains[b] = proposals[b]
                             values[b] = evaluated.values[e]
                             gradients[b] = evaluated.gradients[e]
-                            step[b] = stalled ? 0 : min(2 * step[b], maximumStep)
+                            step[b] = min(2 * step[b], maximumStep)
                         } else {
                             step[b] /= 2
                         }

@@ -30,7 +30,7 @@ public struct ModulusSettings: Sendable, Equatable {
     public var seed: UInt64
 
     public static let defaultAnchors = 128
-    public static let defaultDirections = 8
+    public static let defaultDirections = 4
     public static let defaultAscentStarts = 1
     public static let defaultAscentSteps = 10
 

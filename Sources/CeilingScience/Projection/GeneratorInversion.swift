@@ -8,10 +8,10 @@ import Foundation
 /// the prior N(0, I) per image, plus any warm starts the caller knows (a code near the answer,
 /// such as the latent code a point was generated from, or the solution at a nearby point). All
 /// starts of all images run as one batch of rows, row `s * N + n` being start s of image n, and
-/// each row runs Adam on its own loss (the rows do not interact, so the grouping into batches of
-/// `rowsPerBatch` changes no result). The gradient of ||g(z) - x||^2 is the vector-Jacobian
-/// product of g at z with 2 (g(z) - x). Each image keeps the best iterate over all its starts and
-/// steps.
+/// each row descends its own loss (the rows do not interact, so the grouping into batches of
+/// `rowsPerBatch` changes no result): Adam, then a polish by gradient descent with an adaptive
+/// step (`InversionDescent`). The gradient of ||g(z) - x||^2 is the vector-Jacobian product of g
+/// at z with 2 (g(z) - x). Each image keeps the best iterate over all its starts and steps.
 ///
 /// Every random start comes from the seed, so an inversion is reproducible.
 public struct GeneratorInversion: Sendable {
@@ -78,7 +78,9 @@ public struct GeneratorInversion: Sendable {
                     }
                 }
             }
-            let result = descend(from: z0, toward: target)
+            var descent = InversionDescent(generator: generator, settings: settings, start: z0, target: target)
+            descent.run()
+            let result = descent.best
             for (j, row) in rowRange.enumerated() {
                 let image = row % n
                 // Strict improvement keeps the earliest start on ties, so the winner is well defined.
@@ -94,59 +96,5 @@ public struct GeneratorInversion: Sendable {
         return Inversion(latents: Tensor(shape: [n] + generator.inputShape, data: latents),
                          reconstructions: Tensor(shape: [n] + generator.outputShape, data: reconstructions),
                          errors: bestLoss.map { $0.squareRoot() }, winningStarts: bestStart, restarts: settings.restarts)
-    }
-
-    /// Adam on each row's ||g(z) - target||^2, keeping each row's best iterate (step 0 included,
-    /// so a start that is already exact stays exact).
-    private func descend(from z0: Tensor, toward target: Tensor) -> (latents: Tensor, reconstructions: Tensor, loss: [Double]) {
-        let rows = z0.batch, latentSize = z0.sampleSize, imageSize = target.sampleSize
-        let (beta1, beta2, epsilon) = (0.9, 0.999, 1e-8)
-        var z = z0
-        var m = [Double](repeating: 0, count: z.count), v = [Double](repeating: 0, count: z.count)
-        var bestLoss = [Double](repeating: .infinity, count: rows)
-        var bestZ = z0.data
-        var bestImage = [Float](repeating: 0, count: target.count)
-        for t in 0...settings.steps {
-            let lastPass = t == settings.steps
-            let linearization: Linearization? = lastPass ? nil : generator.linearize(z)
-            let image = linearization?.value ?? generator(z)
-            var residual = Tensor(shape: image.shape, data: image.data)
-            residual.data.withUnsafeMutableBufferPointer { r in
-                target.data.withUnsafeBufferPointer { x in
-                    for i in 0..<r.count { r[i] -= x[i] }
-                }
-            }
-            for row in 0..<rows {
-                var loss = 0.0
-                residual.data.withUnsafeBufferPointer { r in
-                    for i in (row * imageSize)..<((row + 1) * imageSize) { loss += Double(r[i]) * Double(r[i]) }
-                }
-                if loss < bestLoss[row] {
-                    bestLoss[row] = loss
-                    for i in 0..<latentSize { bestZ[row * latentSize + i] = z.data[row * latentSize + i] }
-                    for i in 0..<imageSize { bestImage[row * imageSize + i] = image.data[row * imageSize + i] }
-                }
-            }
-            guard let linearization else { break }
-            residual.data.withUnsafeMutableBufferPointer { r in
-                for i in 0..<r.count { r[i] *= 2 }
-            }
-            let gradient = linearization.vjp(residual)
-            // Adam with bias correction; moments in Double.
-            let rate = settings.learningRate(at: t)
-            let correction1 = 1 - pow(beta1, Double(t + 1)), correction2 = 1 - pow(beta2, Double(t + 1))
-            z.data.withUnsafeMutableBufferPointer { zs in
-                gradient.data.withUnsafeBufferPointer { g in
-                    for i in 0..<zs.count {
-                        let gi = Double(g[i])
-                        m[i] = beta1 * m[i] + (1 - beta1) * gi
-                        v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
-                        let step = rate * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
-                        zs[i] -= Float(step)
-                    }
-                }
-            }
-        }
-        return (Tensor(shape: z0.shape, data: bestZ), Tensor(shape: target.shape, data: bestImage), bestLoss)
     }
 }

@@ -3,8 +3,8 @@ import Foundation
 /// How the generator is inverted: z* = argmin_z ||g(z) - x||^2 by Adam on z, from `restarts`
 /// random starts drawn from the prior N(0, I) (plus any warm starts the caller passes).
 ///
-/// Cost: `(restarts + warm starts) * (steps + 1)` forward passes and `... * steps` backward passes
-/// of g per image. Defense-GAN used 200 steps x 10 restarts (2,000 passes per image). The
+/// Cost: `(restarts + warm starts) * (steps + polishSteps + 2)` forward and backward passes of g
+/// per image. Defense-GAN used 200 steps x 10 restarts (2,000 passes per image). The
 /// defaults, 150 steps x 2 restarts at a learning rate of 0.2 (300 passes per image), invert 64
 /// images of a DCGAN-32 (nz 100, ngf 64) in about a minute on two cores. On such a generator's own
 /// samples g(z) (random weights) a single start already reaches the global minimum: the error
@@ -20,6 +20,10 @@ import Foundation
 public struct InversionSettings: Sendable, Equatable, Codable {
     /// Adam steps per start.
     public var steps: Int
+    /// Gradient-descent steps with an adaptive step size after Adam (`InversionDescent`): they
+    /// settle the minimum far more precisely than Adam's last steps, and alone they refine warm
+    /// starts that are already close to the answer.
+    public var polishSteps: Int
     /// Random starts drawn from the prior per image (0 is allowed when warm starts are given).
     public var restarts: Int
     /// Adam's initial step size, in latent units.
@@ -36,9 +40,12 @@ public struct InversionSettings: Sendable, Equatable, Codable {
     public static let defaultRestarts = 2
     public static let defaultLearningRate = 0.2
 
-    public init(steps: Int = defaultSteps, restarts: Int = defaultRestarts, learningRate: Double = defaultLearningRate,
+    public static let defaultPolishSteps = 20
+
+    public init(steps: Int = defaultSteps, polishSteps: Int = defaultPolishSteps, restarts: Int = defaultRestarts, learningRate: Double = defaultLearningRate,
                 finalLearningRateFactor: Double = 0.05, rowsPerBatch: Int = 256, seed: UInt64 = 0) {
         self.steps = steps
+        self.polishSteps = polishSteps
         self.restarts = restarts
         self.learningRate = learningRate
         self.finalLearningRateFactor = finalLearningRateFactor
@@ -57,6 +64,7 @@ public struct InversionSettings: Sendable, Equatable, Codable {
     /// Throws the first setting that is out of range.
     public func validate() throws(ProjectionError) {
         guard steps >= 0 else { throw .invalidSetting("the number of inversion steps must be at least 0 (got \(steps))") }
+        guard polishSteps >= 0 else { throw .invalidSetting("the number of polish steps must be at least 0 (got \(polishSteps))") }
         guard restarts >= 0 else { throw .invalidSetting("the number of inversion restarts must be at least 0 (got \(restarts))") }
         guard learningRate.isFinite, learningRate > 0 else {
             throw .invalidSetting("the inversion learning rate must be finite and positive (got \(learningRate))")

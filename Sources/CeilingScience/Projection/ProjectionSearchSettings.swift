@@ -6,9 +6,10 @@
 /// for C candidate sets (their check, their binary searches, the walk, and at most two
 /// verifications). With the defaults and two candidate sets that is 2 + 20 + 4 * 25 + 2 = 124
 /// queries per point. Queries are batched over all points and run with `queryInversion`, which
-/// continues from the inversions already known nearby (the clean point's and the current
-/// boundary point's solutions) rather than from the prior; checks of candidates and the final
-/// verification use the projection classifier's own, full inversion.
+/// by default only refines the solutions already known nearby (the clean point's and the current
+/// boundary point's) by 20 adaptive gradient steps, about 1/7 of a full inversion's passes;
+/// checks of candidates and the final verification use the projection classifier's own, full
+/// inversion (random restarts plus those warm starts).
 public struct ProjectionSearchSettings: Sendable, Equatable, Codable {
     /// Halvings of each binary search along a segment (relative precision 2^-steps of the segment).
     public var binarySteps: Int
@@ -34,7 +35,7 @@ public struct ProjectionSearchSettings: Sendable, Equatable, Codable {
 
     public init(binarySteps: Int = 10, walkIterations: Int = 4, probes: Int = 12, probeRadius: Double = 0.05,
                 stepFractions: [Double] = [1, 0.5, 0.25], overshoot: Double = 0.02, tangentProbes: Bool = true,
-                queryInversion: InversionSettings = InversionSettings(steps: 30, restarts: 0, learningRate: 0.03),
+                queryInversion: InversionSettings = InversionSettings(steps: 0, polishSteps: 20, restarts: 0),
                 seed: UInt64 = 0) {
         self.binarySteps = binarySteps
         self.walkIterations = walkIterations

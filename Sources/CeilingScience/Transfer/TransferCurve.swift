@@ -1,0 +1,61 @@
+import CeilingBounds
+
+/// Theorem 3 beside the measurement, at a grid of image-space radii eta.
+///
+/// - `bound`: 1 - sqrt(pi/2) exp(-omega^{-1}(eta)^2 / 2) - 2 delta - epsilon (`TransferBound`),
+///   with delta the upper confidence end of the disagreement and the condition
+///   p_i + delta <= 1/2 checked at the upper confidence ends of the class measures; nil at every
+///   eta when the condition fails (then `conditionFailure` says why).
+/// - `empirical`: the fraction of attacked points where one perturbation of norm <= eta was found
+///   to change both labels (censored points never count). Attacks give upper estimates of the
+///   joint minimal norm, so this fraction is a lower estimate of the probability the theorem
+///   bounds from below; a bound above it means the attacks missed joint adversaries, a sampling
+///   fluctuation, or an optimistic omega.
+/// - `fromF`, `fromH`: the same fraction for f's (h's) own adversary direction alone.
+public struct TransferCurve: Codable, Sendable {
+    public let eta: [Double]
+    public let bound: [Double?]
+    public let empirical: [Double]
+    public let fromF: [Double]
+    public let fromH: [Double]
+    /// The classifier whose class measures the condition used ("f" or "h"; the theorem is
+    /// symmetric in f and h), nil when it holds for neither.
+    public let conditionOn: String?
+    public let conditionFailure: String?
+
+    /// - Parameters:
+    ///   - delta: the disagreement probability the bound may use (an upper confidence end).
+    ///   - measuresF, measuresH: the estimated class measures of f and h.
+    ///   - largestF, largestH: upper confidence ends of the class measures of f and h.
+    public static func make(eta: [Double], delta: Double, measuresF: ClassMeasures, largestF: [Double],
+                            measuresH: ClassMeasures, largestH: [Double], modulus: Modulus,
+                            joint: [Double], fromF: [Double], fromH: [Double]) -> TransferCurve {
+        var conditionOn: String? = nil, failure: String? = nil
+        do {
+            try TransferBound.validate(delta: delta, largestMeasures: largestF)
+            conditionOn = "f"
+        } catch {
+            failure = "f: \(error)"
+            do {
+                try TransferBound.validate(delta: delta, largestMeasures: largestH)
+                conditionOn = "h"
+                failure = nil
+            } catch {
+                failure! += "; h: \(error)"
+            }
+        }
+        // The condition was checked above on the upper ends; the estimates lie below them.
+        let measures = conditionOn == "h" ? measuresH : measuresF
+        let bound: [Double?] = eta.map { e in
+            guard conditionOn != nil else { return nil }
+            return try? TransferBound.probability(latentRadius: modulus.inverse(e), delta: delta, measures: measures,
+                                                  epsilon: modulus.failureProbability)
+        }
+        func fraction(_ norms: [Double]) -> [Double] {
+            let distribution = EmpiricalDistribution(norms)
+            return eta.map { distribution.cdf($0) }
+        }
+        return TransferCurve(eta: eta, bound: bound, empirical: fraction(joint), fromF: fraction(fromF), fromH: fraction(fromH),
+                             conditionOn: conditionOn, conditionFailure: failure)
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import CeilingEngine
+import CeilingScience
+import Foundation
+
+/// `ceiling attack`: the minimal-L2 unconstrained robustness r_unc of given images, each against
+/// the classifier's own prediction, with the attack of `ceiling robustness` (DeepFool, DDN-style
+/// refinement, boundary binary search). No box: r_unc has none. For cross-checks against other
+/// attack libraries (scripts/crosscheck_foolbox.py).
+struct AttackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attack",
+        abstract: "Minimal-L2 adversaries (r_unc) of given images against a classifier's own predictions.")
+
+    @Option(help: "Classifier model (.bin).") var classifier: String
+    @Option(help: "Images (.npy, float32 or float64), shape [N] + the classifier's input shape.") var input: String
+    @Option(help: "Steps of the DDN-style refinement after DeepFool.") var refinementSteps: Int = 100
+    @Option(help: "Consider only the top-k classes in DeepFool (default: all).") var candidates: Int?
+    @Option(help: "Write per-sample norms (null where censored) and labels as JSON to this file.") var json: String?
+    @Option(help: "Write the adversarial images x + r (.npy, float32; x itself where censored).") var output: String?
+
+    func validate() throws {
+        guard refinementSteps >= 0 else { throw ValidationError("--refinement-steps must be >= 0") }
+        if let candidates, candidates < 2 { throw ValidationError("--candidates must be at least 2") }
+    }
+
+    func run() throws {
+        let model = try Model.load(classifier)
+        guard model.role == .classifier else {
+            throw ValidationError("\(classifier) is a \(model.role.rawValue), not a classifier")
+        }
+        let x = try NPY.read(input)
+        guard x.shape.count == model.inputShape.count + 1, x.sampleShape == model.inputShape, x.batch > 0 else {
+            throw ValidationError("\(input) has shape \(describe(shape: x.shape)), but the classifier takes \(batchShape(model.inputShape))")
+        }
+        let map = model.map
+        let labels = map.labels(x)
+        let attack = MinimalAdversary(deepFool: DeepFool(candidates: candidates),
+                                      refinement: MinimalNormRefinement(steps: refinementSteps))
+        let progress = Progress(total: 1)
+        progress.update("attacking \(x.batch) images", fraction: 0)
+        let result = attack.attack(map: map, x: x, labels: labels)
+        progress.finish()
+
+        let distribution = EmpiricalDistribution(result.norms)
+        print("r_unc of \(x.batch) images (\(result.censoredCount) censored)")
+        print(table(header: ["quantity", "value"], rows: [
+            ["median", String(format: "%.6g", distribution.quantile(0.5))],
+            ["25%", String(format: "%.6g", distribution.quantile(0.25))],
+            ["75%", String(format: "%.6g", distribution.quantile(0.75))],
+        ]).joined(separator: "\n"))
+        if let output {
+            var adversarial = x
+            for i in 0..<x.count { adversarial.data[i] += result.perturbations.data[i] }
+            try NPY.write(adversarial, to: output)
+        }
+        if let json {
+            let object: [String: Any] = [
+                "classifier": classifier, "input": input, "refinement_steps": refinementSteps,
+                "norms": result.norms.map { $0.isFinite ? $0 as Any : NSNull() },
+                "labels": result.labels, "adversarial_labels": result.adversarialLabels,
+                "censored": result.censoredCount, "ceiling_version": CeilingVersion.string,
+            ]
+            try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+                .write(to: URL(fileURLWithPath: json))
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import ArgumentParser
+import CeilingEngine
+import CeilingScience
+import Crypto
+import Foundation
+
+struct EstimateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "estimate",
+        abstract: "The whole estimate: modulus, bounds, measured robustness, report, results.json (the default command).",
+        discussion: "With no arguments it runs on the bundled models in generators/.")
+
+    @Option(help: "Generator model (.bin).") var generator: String = "generators/dcgan.bin"
+    @Option(help: "Classifier model (.bin); repeat for several (default: every classifier in generators/).") var classifier: [String] = []
+    @Option(help: "Points attacked per classifier.") var samples: Int?
+    @Option(help: "Seed for every random draw.") var seed: UInt64 = 0
+    @Option(help: "Output directory for results.json, CSV and plots.") var out: String = "out"
+    @Option(help: "Percentiles to report, comma-separated.") var percentiles: String = "0.25"
+    @Option(help: "Failure probability of the sampled modulus.") var epsilon: Double?
+    @Option(help: "Confidence of every estimated statement.") var confidence: Double = 0.95
+    @Flag(help: "A one-minute look: fewer points, anchors and steps.") var quick = false
+    @Flag(help: "Replace an existing output directory.") var force = false
+
+    func validate() throws {
+        guard confidence > 0, confidence < 1 else { throw ValidationError("--confidence must be in (0, 1)") }
+        if let epsilon { guard epsilon > 0, epsilon < 1 else { throw ValidationError("--epsilon must be in (0, 1)") } }
+        if let samples { guard samples >= 1 else { throw ValidationError("--samples must be at least 1") } }
+        _ = try levels()
+    }
+
+    func levels() throws -> [Double] {
+        try percentiles.split(separator: ",").map { text in
+            guard let q = Double(text.trimmingCharacters(in: .whitespaces)), q > 0, q < 1 else {
+                throw ValidationError("percentile '\(text)' is not a number in (0, 1)")
+            }
+            return q
+        }
+    }
+
+    /// The bundled classifiers, every `.bin` in the generator's folder whose role is classifier.
+    func classifierPaths() throws -> [String] {
+        if !classifier.isEmpty { return classifier }
+        let folder = URL(fileURLWithPath: generator).deletingLastPathComponent()
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let found = files.filter { $0.hasSuffix(".bin") }.sorted().map { folder.appendingPathComponent($0).path }
+            .filter { (try? Model.load($0).role) == .classifier }
+        guard !found.isEmpty else { throw ValidationError("no classifier given and none found beside \(generator); pass --classifier") }
+        return found
+    }
+
+    func run() throws {
+        let outURL = URL(fileURLWithPath: out)
+        if FileManager.default.fileExists(atPath: out) {
+            guard force else { throw ValidationError("\(out) exists; pass --force to replace it or choose another --out") }
+            try FileManager.default.removeItem(at: outURL)
+        }
+        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+        let g = try ModelPair.generator(generator)
+        let fs = try classifierPaths().map { try ModelPair.classifier($0, for: g) }
+        var settings = quick ? EstimateSettings.quick(seed: seed) : EstimateSettings.standard(seed: seed)
+        if let samples { settings.samples = samples }
+        if let epsilon { settings.epsilon = epsilon }
+        settings.confidence = confidence
+        settings.percentiles = try levels()
+        let name = { (m: Model) in URL(fileURLWithPath: m.path).deletingPathExtension().lastPathComponent }
+        var results = EstimateResults(
+            status: "running", ceilingVersion: CeilingVersion.string, seed: seed, settings: settings,
+            models: try ([g] + fs).map { m in
+                EstimateResults.ModelRecord(name: name(m), path: m.path, role: m.role.rawValue, sha256: try sha256(m.path), parameters: m.parameterCount)
+            },
+            latentDimension: g.inputSize, expectedLatentNorm: 0)
+        let writer = ResultsWriter(directory: outURL)
+        try writer.write(results)
+        let progress = Progress(total: 1)
+        let estimate = CeilingEstimate(generator: g.graph, classifiers: fs.map { .init(name: name($0), map: $0.map) }, settings: settings)
+        try estimate.run(into: &results, progress: { progress.update($0, fraction: $1) }, checkpoint: { try? writer.write($0) })
+        progress.finish()
+        results.status = "complete"
+        try writer.write(results)
+        try writer.writeCSV(results)
+        let plots = try PlotWriter(directory: outURL).writeAll(results)
+        print(EstimateReport(results: results).text)
+        print("\nwrote \(out)/results.json, \(out)/robustness.csv and \(plots.count) plots (\(plots.joined(separator: ", ")))")
+    }
+
+    private func sha256(_ path: String) throws -> String {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// Writes results atomically, so a reader or an interrupted run never leaves half a file.
+struct ResultsWriter {
+    let directory: URL
+
+    func write(_ results: EstimateResults) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try encoder.encode(results).write(to: directory.appendingPathComponent("results.json"), options: .atomic)
+    }
+
+    /// One row per classifier, notion and sample: the per-sample measurements.
+    func writeCSV(_ results: EstimateResults) throws {
+        var lines = ["classifier,notion,sample,norm,normalised"]
+        for c in results.classifiers {
+            for n in c.notions {
+                for (i, (raw, normalised)) in zip(n.norms, n.normalised).enumerated() {
+                    lines.append("\(c.name),\(n.notion),\(i),\(raw.map { String($0) } ?? "censored"),\(normalised.map { String($0) } ?? "censored")")
+                }
+            }
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("robustness.csv"), atomically: true, encoding: .utf8)
+    }
+
+    static func read(_ directory: URL) throws -> EstimateResults {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try decoder.decode(EstimateResults.self, from: Data(contentsOf: directory.appendingPathComponent("results.json")))
+    }
+}

@@ -1,0 +1,80 @@
+import CeilingScience
+import Foundation
+
+/// The terminal report in the layout of Tables 1-2 of Fawzi et al.: rows are the robustness
+/// notions, columns the upper bound and each classifier, cells the normalised percentile.
+struct EstimateReport {
+    let results: EstimateResults
+
+    static func cell(_ value: Double??) -> String {
+        guard let inner = value, let v = inner else { return "—" }
+        return v.isFinite ? String(format: "%.3g", v) : "censored"
+    }
+
+    var text: String {
+        var lines = [String]()
+        let r = results
+        let confidence = Int(r.settings.confidence * 100)
+        for q in r.settings.percentiles {
+            let key = String(q)
+            lines.append("Robustness ceiling: the \(Int(q * 100))% percentile of normalised robustness (r_Z / E||z||; r_in, r_unc / E||g(z)||)")
+            var header = ["", "upper bound"] + r.classifiers.map(\.name)
+            header[1] = "upper bound (any classifier)"
+            func bound(_ pick: (EstimateResults.BoundRecord) -> Double?) -> String {
+                // The bound depends on each classifier's class measures: show the largest over them.
+                let values = r.classifiers.compactMap { $0.bounds.first { $0.level == q }.flatMap(pick) }
+                return values.isEmpty ? "not reached" : String(format: "%.3g", values.max()!)
+            }
+            func measured(_ notion: String) -> [String] {
+                r.classifiers.map { c in Self.cell(c.notions.first { $0.notion == notion }?.percentiles[key]) }
+            }
+            var rows = [[String]]()
+            if r.classifiers.contains(where: { $0.errorRate != nil }) {
+                rows.append(["error rate (labelled real data)", "-"] + r.classifiers.map { $0.errorRate.map { String(format: "%.1f%%", $0 * 100) } ?? "—" })
+            }
+            rows.append(["robustness in Z-space r_Z", bound { $0.latent }] + measured("z"))
+            rows.append(["in-distribution r_in", bound { $0.image }] + measured("in"))
+            rows.append(["unconstrained r_unc", bound { $0.image }] + measured("unc"))
+            if r.classifiers.contains(where: { $0.projection != nil }) {
+                rows.append(["projection classifier r_unc", bound { $0.image }] + r.classifiers.map { Self.cell($0.projection?.percentiles[key]) })
+            }
+            lines += table(header: header, rows: rows).map { "  " + $0 }
+            lines.append("  bound: Theorem 1, \(r.classifiers.first?.equation ?? "eq. (2)"), class measures at \(confidence)% confidence from \(r.settings.measureSamples) generated points;")
+            lines.append("         r_Z row with omega = identity (no assumption on g); image rows with the sampled modulus (holds for z with prob. 1 - epsilon).")
+            lines.append("  certified image bound (global Lipschitz constant, rigorous but loose): " +
+                         r.classifiers.map { c in "\(c.name) " + Self.cell(c.bounds.first { $0.level == q }.map { $0.imageCertified }) }.joined(separator: ", "))
+            lines.append("  measured: estimates from \(r.settings.samples) generated points per classifier, every adversary verified; censored points count as +inf.")
+            lines.append("")
+        }
+        if let m = r.modulus {
+            lines.append("Generator smoothness (estimate, \(m.anchors) anchors, epsilon \(String(format: "%.3g", m.epsilon)) at \(Int(m.confidence * 100))% confidence" +
+                         (m.epsilon > m.requestedEpsilon ? "; requested epsilon \(m.requestedEpsilon) needs more anchors" : "") + "):")
+            lines.append(String(format: "  sampled Lipschitz summary sup omega(s)/s = %.4g;  certified global Lipschitz bound = %.4g", m.lipschitzSummary, m.certifiedLipschitz))
+            let picks = [0, m.radii.count / 2, m.radii.count - 1]
+            lines.append("  omega(s): " + picks.map { String(format: "s = %.3g -> %.4g", m.radii[$0], m.omega[$0]) }.joined(separator: ", "))
+            lines.append("")
+        }
+        lines.append("Class measures (counts of generated points per class):")
+        for c in r.classifiers {
+            lines.append("  \(c.name): " + c.classCounts.map(String.init).joined(separator: " "))
+        }
+        lines.append("")
+        lines.append("Checks:")
+        for c in r.classifiers {
+            if let s = c.selfCheck {
+                lines.append("  \(c.name): r_Z versus Theorem 1: " + (s.violated
+                    ? String(format: "VIOLATED by %.3f at t = %.3g after extra effort (the attack misses adversaries there)", s.worstGapAfter, s.atRadius)
+                    : String(format: "consistent (largest gap %.3f, noise band %.3f%@)", max(0, s.worstGapAfter), s.band,
+                             s.worstGapBefore > s.band ? String(format: "; the first pass fell %.3f below, ball searches closed it", s.worstGapBefore) : "")))
+            }
+            if let p = c.projection {
+                lines.append("  \(c.name): Theorem 2 (r_unc(projection) >= r_in / 2): \(p.theorem2Violations.isEmpty ? "holds on every point" : "\(p.theorem2Violations.count) violations (imperfect inversion)")")
+            }
+        }
+        for t in r.transfer {
+            lines.append(String(format: "  transfer %@ / %@: disagreement %.3f (upper %.3f)", t.first, t.second, t.disagreement, t.disagreementUpper))
+        }
+        for note in r.notes { lines.append("  note: \(note)") }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,83 @@
+import CeilingScience
+import Foundation
+
+/// The report's plots from results.json: bound CDF versus empirical CDFs per classifier, the
+/// modulus with its quantile bands, the K-dependence of Figure 2. SVG always, PNG as well when
+/// `rsvg-convert` is installed.
+struct PlotWriter {
+    let directory: URL
+    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+
+    /// Writes every plot; returns the file names written.
+    func writeAll(_ results: EstimateResults) throws -> [String] {
+        var written = [String]()
+        for c in results.classifiers { written += try write(cdf(c, results), name: "cdf_\(c.name)") }
+        if let m = results.modulus { written += try write(modulus(m), name: "modulus") }
+        if !results.kDependence.isEmpty { written += try write(kDependence(results.kDependence), name: "k_dependence") }
+        return written
+    }
+
+    private func write(_ chart: SVGChart, name: String) throws -> [String] {
+        let svg = directory.appendingPathComponent("\(name).svg")
+        try chart.render().write(to: svg, atomically: true, encoding: .utf8)
+        var names = ["\(name).svg"]
+        if let converter = ["/usr/bin/rsvg-convert", "/usr/local/bin/rsvg-convert"].first(where: FileManager.default.isExecutableFile) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: converter)
+            process.arguments = ["-o", directory.appendingPathComponent("\(name).png").path, svg.path]
+            try? process.run()
+            process.waitUntilExit()
+            if process.terminationStatus == 0 { names.append("\(name).png") }
+        }
+        return names
+    }
+
+    /// Empirical CDF as step points; censored samples keep it below 1.
+    private func empirical(_ values: [Double?]) -> [(Double, Double)] {
+        let finite = values.compactMap { $0 }.filter { $0 > 0 }.sorted()
+        let n = Double(values.count)
+        guard let first = finite.first else { return [] }
+        return [(first, 0)] + finite.enumerated().map { ($1, Double($0 + 1) / n) }
+    }
+
+    func cdf(_ c: EstimateResults.ClassifierRecord, _ results: EstimateResults) -> SVGChart {
+        var chart = SVGChart(title: "\(c.name): robustness versus the ceiling (normalised)", xLabel: "normalised robustness r / E||z|| (r_Z) or r / E||g(z)|| (r_in, r_unc), log scale",
+                             yLabel: "P(robustness <= r)", logX: true)
+        chart.yRange = (0, 1)
+        let measured = c.notions.flatMap { $0.normalised.compactMap { $0 } }.filter { $0 > 0 }
+        let lowest = max((measured.min() ?? 1e-3) / 3, 1e-5), highest = (c.boundCurve.last?.normalisedRadius ?? 1)
+        let curve = c.boundCurve.filter { $0.normalisedRadius >= lowest && $0.normalisedRadius <= highest }
+        chart.series.append(.init(label: "bound, Z-space (Thm 1)", points: curve.map { ($0.normalisedRadius, $0.latent) }, color: Self.palette[0], dashed: true))
+        chart.series.append(.init(label: "bound, image space", points: curve.compactMap { p in p.image.map { (p.normalisedRadius, $0) } }, color: Self.palette[1], dashed: true))
+        let names = ["z": "measured r_Z", "in": "measured r_in", "unc": "measured r_unc"]
+        let colors = ["z": Self.palette[0], "in": Self.palette[1], "unc": Self.palette[2]]
+        for n in c.notions {
+            chart.series.append(.init(label: names[n.notion] ?? n.notion, points: empirical(n.normalised), color: colors[n.notion] ?? "#000", step: true))
+        }
+        if let p = c.projection {
+            chart.series.append(.init(label: "projection classifier r_unc", points: empirical(p.normalised), color: Self.palette[3], step: true))
+        }
+        return chart
+    }
+
+    func modulus(_ m: EstimateResults.ModulusRecord) -> SVGChart {
+        var chart = SVGChart(title: "Generator modulus of continuity omega(s)", xLabel: "latent radius s (log scale)",
+                             yLabel: "||g(z + r) - g(z)||, ||r|| <= s (log scale)", logX: true, logY: true)
+        let r = m.radii
+        chart.series.append(.init(label: "50-90% of anchors", points: Array(zip(r, m.quantile50)), color: Self.palette[0], upper: Array(zip(r, m.quantile90))))
+        chart.series.append(.init(label: "90-99% of anchors", points: Array(zip(r, m.quantile90)), color: Self.palette[4], upper: Array(zip(r, m.quantile99))))
+        chart.series.append(.init(label: "max over anchors", points: Array(zip(r, m.maximum)), color: "#555"))
+        chart.series.append(.init(label: "random directions only (max)", points: Array(zip(r, m.randomOnlyMaximum)), color: "#999", dashed: true))
+        chart.series.append(.init(label: String(format: "omega_hat (eps %.2g)", m.epsilon), points: Array(zip(r, m.omega)), color: Self.palette[1]))
+        chart.series.append(.init(label: String(format: "certified L s (L = %.3g)", m.certifiedLipschitz), points: r.map { ($0, m.certifiedLipschitz * $0) },
+                                  color: Self.palette[3], dashed: true))
+        return chart
+    }
+
+    func kDependence(_ points: [EstimateResults.KPoint]) -> SVGChart {
+        var chart = SVGChart(title: "Bound on the median of r / sqrt(d) versus the number of classes K", xLabel: "K, equiprobable classes (log scale)",
+                             yLabel: "median r_Z / sqrt(d) upper bound", logX: true)
+        chart.series.append(.init(label: "Theorem 1, omega = id", points: points.map { (Double($0.classes), $0.medianOverSqrtD) }, color: Self.palette[0]))
+        return chart
+    }
+}
