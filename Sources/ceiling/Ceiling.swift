@@ -1,6 +1,5 @@
 import ArgumentParser
 
-@main
 struct Ceiling: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ceiling",
