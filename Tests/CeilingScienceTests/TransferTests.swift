@@ -1,5 +1,6 @@
 import CeilingBounds
 import CeilingEngine
+import Foundation
 import Testing
 @testable import CeilingScience
 
@@ -145,6 +146,7 @@ struct TransferTests {
             let expected = try TransferBound.probability(latentRadius: eta, delta: 0.01, measures: try .equiprobable(classes: 10))
             #expect(value == expected)
         }
-        #expect(curve.empirical == [1.0 / 3, 1.0 / 3, 2.0 / 3])
+        let fractions: [Double] = [1.0 / 3, 1.0 / 3, 2.0 / 3]
+        #expect(curve.empirical == fractions)
     }
 }

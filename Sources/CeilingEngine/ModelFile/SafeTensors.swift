@@ -25,8 +25,9 @@ public struct SafeTensors: Sendable {
          "F8_E4M3": 1, "F8_E5M2": 1]) { a, _ in a }
 
     public init(contentsOf url: URL) throws(ModelFileError) {
-        let path = url.path
-        guard FileManager.default.fileExists(atPath: path) else {
+        // As the user wrote it, so that messages name the file they typed.
+        let path = url.relativePath
+        guard FileManager.default.fileExists(atPath: url.path) else {
             throw ModelFileError(path, "no such file")
         }
         let data: Data

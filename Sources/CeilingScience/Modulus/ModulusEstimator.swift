@@ -20,7 +20,8 @@ public struct ModulusEstimator: Sendable {
     public let samplesPerPass: Int
 
     /// A generator given as any differentiable map (no certificate then, unless it is a
-    /// `GraphMap`). `samplesPerPass` bounds the memory of one linearisation.
+    /// `GraphMap`). `samplesPerPass` bounds the memory of one linearisation; for a `GraphMap` it is
+    /// derived from the graph's value sizes instead (about 128 MB per pass).
     public init(map: any DifferentiableMap, coordinates: LatentCoordinates = .standard, samplesPerPass: Int = 64) throws(ModulusError) {
         guard samplesPerPass >= 1 else { throw .invalidSetting("at least one sample per pass is needed (got \(samplesPerPass))") }
         self.map = map

@@ -6,12 +6,16 @@ struct ProjectionWalkScales {
     /// region is thin at that scale), doubled when every probe is adversarial (the boundary is
     /// farther than the probes reach along the tangent directions); kept in [1/16, 4].
     var probe: [Double]
-    /// Multiplies the step fractions: halved when no step stayed adversarial, reset on success.
+    /// Multiplies the step fractions: halved when no step was adversarial, reset on success.
     var step: [Double]
+    /// The sum of the unit normal estimates of the iterations so far, per point (empty before
+    /// the first).
+    var normal: [[Double]]
 
     init(count: Int) {
         probe = Array(repeating: 1, count: count)
         step = Array(repeating: 1, count: count)
+        normal = Array(repeating: [], count: count)
     }
 }
 
@@ -23,14 +27,19 @@ extension ProjectionSearch {
     ///    the tangent space of the generator at z*(b) (u = J w / ||J w||, w uniform on the latent
     ///    sphere) or uniform on the image sphere. With phi_k = +1 where the probe is adversarial and
     ///    -1 where not, the boundary normal pointing into the adversarial side is estimated by
-    ///    n = sum_k (phi_k - mean phi) u_k (HopSkipJump's baseline-corrected sign estimate).
-    /// 2. On the estimated boundary plane through b, the point nearest x is
-    ///    p* = x + h n with h = (b - x).n <= r. Aim slightly past the plane,
-    ///    p = x + (1 + overshoot) h n, and try b + lambda (p - b) for each step fraction lambda
-    ///    (all on the adversarial side of the estimated plane; their distance to x falls as
-    ///    lambda grows, since p - x is orthogonal to b - p*).
-    /// 3. From the largest lambda that is adversarial, binary-search back toward x; keep the
-    ///    boundary point found if it is nearer than b.
+    ///    n = sum_k (phi_k - mean phi) u_k (HopSkipJump's baseline-corrected sign estimate); the
+    ///    unit estimates of successive iterations are summed (`ProjectionWalkScales.normal`).
+    /// 2. Step from b into the adversarial side along the estimate, q = b + xi n, with
+    ///    xi = fraction * r for each step fraction (tried together).
+    /// 3. From every step that is adversarial, binary-search back toward x; keep the nearest
+    ///    boundary point found if it is nearer than b. On a flat boundary at distance h from x, a
+    ///    long step along an estimate at angle theta from the true normal puts the new boundary
+    ///    point at about h / cos(theta) from x: the error is of second order in the estimate's
+    ///    (jumping straight to the foot of the perpendicular on the estimated plane would be of
+    ///    first order, through the component of b - x along the boundary), which is why
+    ///    HopSkipJump steps this way; with a poor estimate a shorter step keeps more of b's
+    ///    progress, hence several lengths. Failed steps shorten the next ones; probes that all agree
+    ///    rescale the next probes (`ProjectionWalkScales`).
     func walk(iteration: Int, points x: Tensor, cleanLatents zx: Tensor, labels y: [Int],
               state: inout ProjectionSearchState, scales: inout ProjectionWalkScales, oracle: inout ProjectionOracle) throws(ProjectionError) {
         let generator = projection.generator
@@ -69,8 +78,8 @@ extension ProjectionSearch {
         }
         guard let probeAnswer = try oracle.ask(probePoints, warmStarts: [za.repeated(probes), zb.repeated(probes)], full: false) else { return }
 
-        // 2. Normal estimates and the points they aim at.
-        var stepping = [Int](), aims = [[Float]]()
+        // 2. Normal estimates, and steps from b along them.
+        var stepping = [Int](), normals = [[Double]]()
         for i in 0..<a {
             let p = active[i]
             let phi = (0..<probes).map { probeAnswer.labels[$0 * a + i] != y[p] ? 1.0 : -1.0 }
@@ -86,29 +95,26 @@ extension ProjectionSearch {
             }
             let length = normal.reduce(0) { $0 + $1 * $1 }.squareRoot()
             guard length > 0 else { continue }
-            var h = 0.0
-            for j in 0..<imageSize {
-                normal[j] /= length
-                h += (Double(b.data[i * imageSize + j]) - Double(xa.data[i * imageSize + j])) * normal[j]
-            }
-            guard h > 0 else { continue }
-            let reach = (1 + settings.overshoot) * h
-            aims.append((0..<imageSize).map { Float(Double(xa.data[i * imageSize + $0]) + reach * normal[$0]) })
+            // Accumulate with the earlier estimates: the normal moves little between neighbouring
+            // boundary points, and the sum's error shrinks like 1 / sqrt(probes so far).
+            var sum = normal.map { $0 / length }
+            if scales.normal[p].count == imageSize { for j in 0..<imageSize { sum[j] += scales.normal[p][j] } }
+            scales.normal[p] = sum
+            let total = sum.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            guard total > 0 else { continue }
+            normals.append(sum.map { $0 / total })
             stepping.append(i)
         }
         guard !stepping.isEmpty else { return }
 
-        // Proposals b + lambda (p - b), copy-major over the step fractions.
+        // Proposals b + xi n, xi = fraction * r, copy-major over the step fractions.
         let s = stepping.count, fractions = settings.stepFractions
         let proposals = Tensor(shape: [fractions.count * s] + generator.outputShape) { out in
             for (f, fraction) in fractions.enumerated() {
                 for (j, i) in stepping.enumerated() {
-                    let lambda = Float(fraction * scales.step[active[i]])
+                    let xi = fraction * scales.step[active[i]] * r[i]
                     let row = f * s + j
-                    for e in 0..<imageSize {
-                        let start = b.data[i * imageSize + e]
-                        out[row * imageSize + e] = start + lambda * (aims[j][e] - start)
-                    }
+                    for e in 0..<imageSize { out[row * imageSize + e] = Float(Double(b.data[i * imageSize + e]) + xi * normals[j][e]) }
                 }
             }
         }
@@ -116,23 +122,25 @@ extension ProjectionSearch {
         let warm = [ProjectionRows.pick(za, stepping).repeated(fractions.count), ProjectionRows.pick(zb, stepping).repeated(fractions.count)]
         guard let stepAnswer = try oracle.ask(proposals, warmStarts: warm, full: false) else { return }
 
-        // 3. The largest adversarial fraction per point, then back toward x.
+        // 3. Every adversarial step, back toward x.
         var chosenRows = [Int](), owners = [Int]()
         for (j, p) in steppingPoints.enumerated() {
             let adversarial = fractions.indices.filter { stepAnswer.labels[$0 * s + j] != y[p] }
-            guard let best = adversarial.max(by: { fractions[$0] < fractions[$1] }) else {
+            guard !adversarial.isEmpty else {
                 scales.step[p] = max(scales.step[p] / 2, 1.0 / 64)
                 continue
             }
             scales.step[p] = 1
-            chosenRows.append(best * s + j)
-            owners.append(p)
+            for f in adversarial {
+                chosenRows.append(f * s + j)
+                owners.append(p)
+            }
         }
         guard !owners.isEmpty else { return }
         let outcome = try segmentSearch(
             origins: ProjectionRows.pick(x, owners), originLatents: ProjectionRows.pick(zx, owners), labels: owners.map { y[$0] },
             targets: ProjectionRows.pick(proposals, chosenRows), targetLatents: ProjectionRows.pick(stepAnswer.inversion.latents, chosenRows),
             targetLabels: chosenRows.map { stepAnswer.labels[$0] }, oracle: &oracle)
-        if let outcome { state.improve(owners, with: outcome) }
+        if let outcome { print("DEBUG outcome", zip(outcome.distances, owners.map { state.distances[$0] }).map { $0.0 / $0.1 }, owners); state.improve(owners, with: outcome) }
     }
 }

@@ -154,16 +154,16 @@ struct ProjectionSearchState {
         sources = Array(repeating: "", count: points.batch)
     }
 
-    /// Takes the outcome's points for clean points `owners` where they are nearer.
+    /// Takes the outcome's points for clean points `owners` (which may repeat) where they are
+    /// nearer.
     mutating func improve(_ owners: [Int], with outcome: ProjectionSegmentOutcome, source: String? = nil) {
-        let better = owners.indices.filter { outcome.distances[$0] < distances[owners[$0]] }
-        let targets = better.map { owners[$0] }
-        ProjectionRows.put(ProjectionRows.pick(outcome.points, better), into: &boundary, at: targets)
-        ProjectionRows.put(ProjectionRows.pick(outcome.latents, better), into: &latents, at: targets)
-        for j in better {
-            distances[owners[j]] = outcome.distances[j]
-            labels[owners[j]] = outcome.labels[j]
-            if let source { sources[owners[j]] = source }
+        let imageSize = boundary.sampleSize, latentSize = latents.sampleSize
+        for (j, p) in owners.enumerated() where outcome.distances[j] < distances[p] {
+            for i in 0..<imageSize { boundary.data[p * imageSize + i] = outcome.points.data[j * imageSize + i] }
+            for i in 0..<latentSize { latents.data[p * latentSize + i] = outcome.latents.data[j * latentSize + i] }
+            distances[p] = outcome.distances[j]
+            labels[p] = outcome.labels[j]
+            if let source { sources[p] = source }
         }
     }
 }

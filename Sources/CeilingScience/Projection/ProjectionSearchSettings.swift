@@ -1,11 +1,12 @@
 /// How hard the decision-based search for r_unc(f~) works. Every query of f~ is an inversion of
 /// the generator, so the budget is counted in queries: per clean point at most
 ///
-///     C + C * binarySteps + walkIterations * (probes + stepFractions.count + binarySteps) + 2
+///     C + C * binarySteps + walkIterations * (probes + F + F * binarySteps) + 2
 ///
-/// for C candidate sets (their check, their binary searches, the walk, and at most two
-/// verifications). With the defaults and two candidate sets that is 2 + 20 + 4 * 25 + 2 = 124
-/// queries per point. Queries are batched over all points and run with `queryInversion`, which
+/// for C candidate sets and F step fractions (the candidates' check and binary searches, the
+/// walk's probes, steps and binary searches, and at most two verifications). With the defaults and
+/// two candidate sets that is 2 + 20 + 4 * 45 + 2 = 204 queries per point, 24 of them with the
+/// full inversion. Queries are batched over all points and run with `queryInversion`, which
 /// by default only refines the solutions already known nearby (the clean point's and the current
 /// boundary point's) by 20 adaptive gradient steps, about 1/7 of a full inversion's passes;
 /// checks of candidates and the final verification use the projection classifier's own, full
@@ -19,10 +20,9 @@ public struct ProjectionSearchSettings: Sendable, Equatable, Codable {
     public var probes: Int
     /// Probe distance from the boundary point, as a fraction of its current distance to x.
     public var probeRadius: Double
-    /// Fractions of the step toward the estimated nearest boundary point, tried together.
+    /// Lengths of the steps from the boundary point along the estimated normal, as fractions of
+    /// its current distance to x, tried together.
     public var stepFractions: [Double]
-    /// How far past the estimated boundary hyperplane a step aims, as a fraction of its distance.
-    public var overshoot: Double
     /// Probe along the generator's tangent space at the boundary point's projection (true) or
     /// isotropically in image space (false). To first order f~ changes only along the tangent
     /// space of the generator's image (moving x along a normal direction leaves its projection
@@ -34,7 +34,7 @@ public struct ProjectionSearchSettings: Sendable, Equatable, Codable {
     public var seed: UInt64
 
     public init(binarySteps: Int = 10, walkIterations: Int = 4, probes: Int = 12, probeRadius: Double = 0.05,
-                stepFractions: [Double] = [1, 0.5, 0.25], overshoot: Double = 0.02, tangentProbes: Bool = true,
+                stepFractions: [Double] = [4, 1, 0.25], tangentProbes: Bool = true,
                 queryInversion: InversionSettings = InversionSettings(steps: 0, polishSteps: 20, restarts: 0),
                 seed: UInt64 = 0) {
         self.binarySteps = binarySteps
@@ -42,7 +42,6 @@ public struct ProjectionSearchSettings: Sendable, Equatable, Codable {
         self.probes = probes
         self.probeRadius = probeRadius
         self.stepFractions = stepFractions
-        self.overshoot = overshoot
         self.tangentProbes = tangentProbes
         self.queryInversion = queryInversion
         self.seed = seed
@@ -50,7 +49,7 @@ public struct ProjectionSearchSettings: Sendable, Equatable, Codable {
 
     /// The most queries of f~ spent per clean point with `candidateSets` sets of candidates.
     public func maximumQueriesPerPoint(candidateSets c: Int) -> Int {
-        c + c * binarySteps + walkIterations * (probes + stepFractions.count + binarySteps) + 2
+        c + c * binarySteps + walkIterations * (probes + stepFractions.count * (1 + binarySteps)) + 2
     }
 
     /// Throws the first setting that is out of range.
@@ -61,11 +60,8 @@ public struct ProjectionSearchSettings: Sendable, Equatable, Codable {
         guard probeRadius.isFinite, probeRadius > 0, probeRadius < 1 else {
             throw .invalidSetting("the probe radius must be in (0, 1) (got \(probeRadius))")
         }
-        guard !stepFractions.isEmpty, stepFractions.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= 1 }) else {
-            throw .invalidSetting("step fractions must be in (0, 1] (got \(stepFractions))")
-        }
-        guard overshoot.isFinite, overshoot >= 0, overshoot < 1 else {
-            throw .invalidSetting("the overshoot must be in [0, 1) (got \(overshoot))")
+        guard !stepFractions.isEmpty, stepFractions.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw .invalidSetting("step fractions must be finite and positive (got \(stepFractions))")
         }
         try queryInversion.validate()
     }

@@ -43,20 +43,19 @@ public struct TransferAttack: Sendable {
         let fromH = ray.search(pair: pair, x: x, labels: labels, directions: ownH.perturbations, searched: ownH.success)
 
         progress("joint attack")
-        let start = jointDeepFool.perturbations(pair: pair, x: x, labels: labels)
-        var joint = pair.verify(x: x, labels: labels, perturbations: start)
+        // Each stage is shrunk to the joint boundary along its own direction before the next
+        // starts from it; the per-sample minimum over the stages is kept.
+        var joint = tighten(pair: pair, x: x, labels: labels,
+                            result: pair.verify(x: x, labels: labels, perturbations: jointDeepFool.perturbations(pair: pair, x: x, labels: labels)))
         if jointRefinement.steps > 0 {
-            // Start the refinement from the best adversary known so far where DeepFool failed.
+            // Start from the best joint adversary found so far (DeepFool or a single direction).
             var seed = joint
             seed.keepBetter(fromF)
             seed.keepBetter(fromH)
-            var from = start
-            scatter(gather(seed.perturbations, (0..<x.batch).filter { !joint.success[$0] && seed.success[$0] }),
-                    into: &from, at: (0..<x.batch).filter { !joint.success[$0] && seed.success[$0] })
-            let refined = jointRefinement.refine(pair: pair, x: x, labels: labels, start: from)
-            joint.keepBetter(pair.verify(x: x, labels: labels, perturbations: refined.perturbations))
+            let refined = jointRefinement.refine(pair: pair, x: x, labels: labels, start: seed.perturbations)
+            joint.keepBetter(tighten(pair: pair, x: x, labels: labels,
+                                     result: pair.verify(x: x, labels: labels, perturbations: refined.perturbations)))
         }
-        joint = tighten(pair: pair, x: x, labels: labels, result: joint)
 
         var best = joint
         best.keepBetter(fromF)
