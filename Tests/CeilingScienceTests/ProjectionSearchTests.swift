@@ -33,8 +33,10 @@ struct ProjectionSearchTests {
     }
 
     /// Identity generator: f~ = f, r_in = r_unc(f) = the distance to the hyperplane. Starting from a
-    /// far candidate (1.5 times the distance, off the normal), the walk must get close to it.
-    @Test func identityGeneratorReachesTheHyperplaneDistance() throws {
+    /// far candidate (its segment from x crosses the boundary at 1.53 times the distance), the walk
+    /// must get close to it: within 12% after 4 iterations, within 6% with a larger budget.
+    @Test(arguments: [(ProjectionSearchSettings(walkIterations: 4), 1.12), (ProjectionSearchSettings(walkIterations: 10, probes: 24), 1.06)])
+    func identityGeneratorReachesTheHyperplaneDistance(settings: ProjectionSearchSettings, tolerance: Double) throws {
         let m = 6, count = 8
         let setup = Setup(m: m, count: count, seed: 21)
         let g = ProjectionFixtures.linearGenerator(ProjectionFixtures.identity(m), latent: m, image: m)
@@ -52,17 +54,16 @@ struct ProjectionSearchTests {
                 far.data[n * m + i] += Float(1.3 * distance[n] * normals[n].sign) * normals[n].unit[i] + Float(1.5 * distance[n]) * u[i]
             }
         }
-        let search = try ProjectionSearch(projection: ProjectionClassifier(generator: g, classifier: setup.f))
+        let search = try ProjectionSearch(projection: ProjectionClassifier(generator: g, classifier: setup.f), settings: settings)
         let result = try search.run(points: x, latents: setup.z, candidates: [AdversarialCandidates(name: "far", points: far)])
         let r = result.robustness
         #expect(r.success.allSatisfy { $0 })
         #expect(r.labels == setup.f.labels(x))
         #expect(r.reconstructionErrors.allSatisfy { $0 == 0 })
         for n in 0..<count {
-            // Never below the true distance (up to the inversion's precision), and the walk took it
-            // from 1.53 times the distance to within a few percent of it.
+            // Never below the true distance (up to the inversion's precision).
             #expect(r.norms[n] >= distance[n] * (1 - 1e-3))
-            #expect(r.norms[n] <= distance[n] * 1.05, "point \(n): \(r.norms[n]) vs \(distance[n])")
+            #expect(r.norms[n] <= distance[n] * tolerance, "point \(n): \(r.norms[n]) vs \(distance[n])")
         }
         #expect(r.queries <= r.maximumQueriesPerPoint * count)
         let check = try TheoremTwoCheck.check(r, inDistribution: distance)
@@ -191,7 +192,7 @@ struct ProjectionSearchTests {
         #expect(throws: ProjectionError.self) { try ProjectionSearch(projection: projection, settings: ProjectionSearchSettings(binarySteps: 0)) }
         #expect(throws: ProjectionError.self) { try ProjectionSearch(projection: projection, settings: ProjectionSearchSettings(probeRadius: 1.5)) }
         #expect(throws: ProjectionError.self) { try ProjectionSearch(projection: projection, settings: ProjectionSearchSettings(stepFractions: [])) }
-        #expect(ProjectionSearchSettings().maximumQueriesPerPoint(candidateSets: 2) == 204)
+        #expect(ProjectionSearchSettings().maximumQueriesPerPoint(candidateSets: 2) == 133)
         let search = try ProjectionSearch(projection: projection)
         #expect(throws: ProjectionError.self) {
             try search.run(points: Tensor(zeros: [2, 2]), candidates: [AdversarialCandidates(name: "c", points: Tensor(zeros: [3, 2]))])

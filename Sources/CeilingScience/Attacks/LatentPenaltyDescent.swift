@@ -52,12 +52,8 @@ public struct LatentPenaltyDescent: Sendable {
                     }
                 }
                 // d/dx of the loss: 2 (g - g0) + c * grad(margin) while the penalty is active.
-                var cotangent = Tensor(zeros: [n, k])
-                for s in 0..<n where margins[s].margin + kappa > 0 {
-                    cotangent.data[s * k + labels[s]] = Float(c[s])
-                    cotangent.data[s * k + margins[s].runnerUp] -= Float(c[s])
-                }
-                var imageGradient = f.vjp(cotangent)
+                let weights = (0..<n).map { margins[$0].margin + kappa > 0 ? c[$0] : 0 }
+                var imageGradient = f.vjp(MinimalNormRefinement.marginCotangent(margins, labels, classes: k, weights: weights))
                 for i in 0..<imageGradient.count { imageGradient.data[i] += 2 * difference.data[i] }
                 let gradient = g.vjp(imageGradient)
                 let rates = scale.map { Float(learningRate * max($0, 1e-3)) }

@@ -32,6 +32,19 @@ public struct MinimalNormRefinement: Sendable {
         }
     }
 
+    /// The cotangent whose VJP is the gradient of weight_n * (f_c - f_runnerUp) for each sample
+    /// (weight 0 leaves a sample out).
+    static func marginCotangent(_ margins: [(margin: Double, runnerUp: Int)], _ labels: [Int], classes k: Int,
+                                weights: [Double]? = nil) -> Tensor {
+        var cotangent = Tensor(zeros: [labels.count, k])
+        for s in labels.indices {
+            let w = Float(weights?[s] ?? 1)
+            cotangent.data[s * k + labels[s]] += w
+            cotangent.data[s * k + margins[s].runnerUp] -= w
+        }
+        return cotangent
+    }
+
     /// Refines `start` (perturbations of x, adversarial or not) and returns the best verified
     /// adversaries found along the way, in the L2 norm of the perturbation.
     public func refine(map: any DifferentiableMap, x: Tensor, labels: [Int], start: Tensor) -> AttackResult {
@@ -50,13 +63,7 @@ public struct MinimalNormRefinement: Sendable {
                 for i in 0..<size { result.perturbations.data[s * size + i] = delta.data[s * size + i] }
             }
             if step == steps - 1 { break }
-            // Gradient of the margin f_c - f_runnerUp, one cotangent per sample.
-            var cotangent = Tensor(zeros: [n, k])
-            for s in 0..<n {
-                cotangent.data[s * k + labels[s]] = 1
-                cotangent.data[s * k + margins[s].runnerUp] -= 1
-            }
-            let gradient = linear.vjp(cotangent)
+            let gradient = linear.vjp(Self.marginCotangent(margins, labels, classes: k))
             let gradNorms = sampleNorms(gradient)
             let fraction = 0.01 + (stepFraction - 0.01) * 0.5 * (1 + cos(Double.pi * Double(step) / Double(steps)))
             for s in 0..<n {

@@ -32,7 +32,7 @@ extension ProjectionSearch {
     /// 2. Step from b into the adversarial side along the estimate, q = b + xi n, with
     ///    xi = fraction * r for each step fraction (tried together).
     /// 3. From every step that is adversarial, binary-search back toward x; keep the nearest
-    ///    boundary point found if it is nearer than b. On a flat boundary at distance h from x, a
+    ///    boundary point found if it is nearer than b and a full inversion confirms it. On a flat boundary at distance h from x, a
     ///    long step along an estimate at angle theta from the true normal puts the new boundary
     ///    point at about h / cos(theta) from x: the error is of second order in the estimate's
     ///    (jumping straight to the foot of the perpendicular on the estimated plane would be of
@@ -141,6 +141,8 @@ extension ProjectionSearch {
             origins: ProjectionRows.pick(x, owners), originLatents: ProjectionRows.pick(zx, owners), labels: owners.map { y[$0] },
             targets: ProjectionRows.pick(proposals, chosenRows), targetLatents: ProjectionRows.pick(stepAnswer.inversion.latents, chosenRows),
             targetLabels: chosenRows.map { stepAnswer.labels[$0] }, oracle: &oracle)
-        if let outcome { print("DEBUG outcome", zip(outcome.distances, owners.map { state.distances[$0] }).map { $0.0 / $0.1 }, owners); state.improve(owners, with: outcome) }
+        if let outcome, let kept = try confirmed(outcome, owners: owners, beating: state, points: x, cleanLatents: zx, labels: y, oracle: &oracle) {
+            state.improve(kept.owners, with: kept.outcome)
+        }
     }
 }

@@ -7,14 +7,15 @@ import CeilingEngine
 /// 1. f~(x) from a full inversion (warm-started at x's latent code when the caller knows it).
 /// 2. Each candidate set (e.g. the r_in point and the r_unc point of f) is checked: only the
 ///    candidates that really change f~'s label are kept. For each, a binary search on the segment
-///    from x finds a boundary point; the nearest one per point is kept.
+///    from x finds a boundary point; the nearest one per point is kept once a full inversion
+///    confirms it (else the fooling candidate itself).
 /// 3. A boundary walk shortens it (`ProjectionSearch+Walk`): estimate the boundary's normal from
-///    the labels of probes around the boundary point, step toward the foot of the perpendicular
-///    from x on the estimated boundary plane, binary-search back toward x, keep the result if
-///    nearer.
+///    the labels of probes around the boundary point, step along it into the adversarial side,
+///    binary-search back toward x, keep the result if nearer and confirmed by a full inversion.
 /// 4. The final point is verified with a fresh full inversion (new seed, warm-started at the
-///    solutions known there); if it no longer fools f~, the best point from before the walk is
-///    tried; if that fails too, the point is censored.
+///    solutions known there), at the depths of `checkAtDepths`; if it no longer fools f~, the best
+///    point from before the walk is tried, then the fooling candidate itself; if none is
+///    confirmed, the point is censored. The reported norm is that of the verified point.
 ///
 /// All queries of a stage run as one batch over all points; every batch has its own seed, derived
 /// from `settings.seed`, so a search is reproducible.
@@ -62,6 +63,7 @@ public struct ProjectionSearch: Sendable {
         }
         let y = clean.labels, zx = clean.inversion.latents
         var state = ProjectionSearchState(points: x, latents: zx, labels: y)
+        var raw = state   // the nearest fooling candidate itself, the last fallback
 
         // Candidates: keep those that fool f~, then binary-search each toward x.
         for set in candidates {
@@ -72,12 +74,24 @@ public struct ProjectionSearch: Sendable {
             guard let answer = try oracle.ask(points, warmStarts: warm, full: true) else { continue }
             let fooling = rows.indices.filter { answer.labels[$0] != y[rows[$0]] }
             let owners = fooling.map { rows[$0] }
+            let foolingPoints = ProjectionRows.pick(points, fooling)
+            raw.improve(owners, with: ProjectionSegmentOutcome(
+                points: foolingPoints, latents: ProjectionRows.pick(answer.inversion.latents, fooling), labels: fooling.map { answer.labels[$0] },
+                distances: ProjectionRows.distances(foolingPoints, ProjectionRows.pick(x, owners))), source: set.name)
             let outcome = try segmentSearch(
                 origins: ProjectionRows.pick(x, owners), originLatents: ProjectionRows.pick(zx, owners), labels: owners.map { y[$0] },
-                targets: ProjectionRows.pick(points, fooling), targetLatents: ProjectionRows.pick(answer.inversion.latents, fooling),
+                targets: foolingPoints, targetLatents: ProjectionRows.pick(answer.inversion.latents, fooling),
                 targetLabels: fooling.map { answer.labels[$0] }, oracle: &oracle)
-            if let outcome { state.improve(owners, with: outcome, source: set.name) }
+            if let outcome, let kept = try confirmed(outcome, owners: owners, beating: state, points: x, cleanLatents: zx, labels: y, oracle: &oracle) {
+                state.improve(kept.owners, with: kept.outcome, source: set.name)
+            }
         }
+        // Where no binary-search point was confirmed, walk from the fooling candidate itself.
+        let unconfirmed = (0..<n).filter { !state.distances[$0].isFinite && raw.distances[$0].isFinite }
+        state.improve(unconfirmed, with: ProjectionSegmentOutcome(
+            points: ProjectionRows.pick(raw.boundary, unconfirmed), latents: ProjectionRows.pick(raw.latents, unconfirmed),
+            labels: unconfirmed.map { raw.labels[$0] }, distances: unconfirmed.map { raw.distances[$0] }))
+        for p in unconfirmed { state.sources[p] = raw.sources[p] }
 
         let beforeWalk = state
         var scales = ProjectionWalkScales(count: n)
@@ -85,12 +99,13 @@ public struct ProjectionSearch: Sendable {
             try walk(iteration: iteration, points: x, cleanLatents: zx, labels: y, state: &state, scales: &scales, oracle: &oracle)
         }
 
-        return try verify(points: x, clean: clean, state: state, fallback: beforeWalk, oracle: &oracle, budget: budget)
+        return try verify(points: x, clean: clean, attempts: [state, beforeWalk, raw], oracle: &oracle, budget: budget)
     }
 
-    /// Step 4: a fresh full inversion at each final point; the pre-walk point where the final one
-    /// fails; censored where both fail.
-    private func verify(points x: Tensor, clean: ProjectedLabels, state: ProjectionSearchState, fallback: ProjectionSearchState,
+    /// Step 4: a fresh full inversion at each final point; where it does not confirm, the same at
+    /// the next attempt (the pre-walk point, then the fooling candidate itself) if that is a
+    /// different point; censored where none is confirmed.
+    private func verify(points x: Tensor, clean: ProjectedLabels, attempts: [ProjectionSearchState],
                         oracle: inout ProjectionOracle, budget: Int) throws(ProjectionError) -> ProjectionSearchResult {
         let n = x.batch
         let y = clean.labels, zx = clean.inversion.latents
@@ -103,30 +118,27 @@ public struct ProjectionSearch: Sendable {
             queries: 0, maximumQueriesPerPoint: budget)
         var adversarialPoints = x, adversarialLatents = zx
 
-        var pending = (0..<n).filter { state.distances[$0].isFinite }
-        for attempt in [state, fallback] {
-            let rows = pending.filter { attempt.distances[$0].isFinite }
-            let points = ProjectionRows.pick(attempt.boundary, rows)
-            guard let answer = try oracle.ask(points, warmStarts: [ProjectionRows.pick(zx, rows), ProjectionRows.pick(attempt.latents, rows)], full: true) else { break }
-            let witnesses = ProjectionRows.distances(answer.inversion.reconstructions, ProjectionRows.pick(x, rows))
-            let norms = ProjectionRows.distances(points, ProjectionRows.pick(x, rows))
-            var confirmed = [Int]()
-            for (j, p) in rows.enumerated() where answer.labels[j] != y[p] {
-                confirmed.append(j)
-                result.norms[p] = norms[j]
+        // A point is identified by its distance to x: each attempt retries only new points.
+        var tried = [Set<Double>](repeating: [], count: n)
+        for attempt in attempts {
+            let rows = (0..<n).filter { p in
+                !result.success[p] && attempt.distances[p].isFinite && !tried[p].contains(attempt.distances[p])
+            }
+            for p in rows { tried[p].insert(attempt.distances[p]) }
+            guard let check = try checkAtDepths(ProjectionRows.pick(attempt.boundary, rows), latents: ProjectionRows.pick(attempt.latents, rows),
+                                                owners: rows, points: x, cleanLatents: zx, labels: y, oracle: &oracle) else { continue }
+            let witnesses = ProjectionRows.distances(check.reconstructions, ProjectionRows.pick(x, check.owners))
+            for (j, p) in check.owners.enumerated() {
+                result.norms[p] = check.distances[j]
                 result.success[p] = true
-                result.adversarialLabels[p] = answer.labels[j]
-                result.adversarialReconstructionErrors[p] = answer.inversion.errors[j]
+                result.adversarialLabels[p] = check.labels[j]
+                result.adversarialReconstructionErrors[p] = check.errors[j]
                 result.witnessDistances[p] = witnesses[j]
-                result.witnessFoolsClassifier[p] = answer.labels[j] != classifierLabels[p]
+                result.witnessFoolsClassifier[p] = check.labels[j] != classifierLabels[p]
                 result.sources[p] = attempt.sources[p]
             }
-            let owners = confirmed.map { rows[$0] }
-            ProjectionRows.put(ProjectionRows.pick(points, confirmed), into: &adversarialPoints, at: owners)
-            ProjectionRows.put(ProjectionRows.pick(answer.inversion.latents, confirmed), into: &adversarialLatents, at: owners)
-            // Retry only where the fallback is a different point.
-            pending = rows.filter { !result.success[$0] && fallback.distances[$0] != attempt.distances[$0] }
-            if pending.isEmpty { break }
+            ProjectionRows.put(check.points, into: &adversarialPoints, at: check.owners)
+            ProjectionRows.put(check.latents, into: &adversarialLatents, at: check.owners)
         }
         result.queries = oracle.queries
         return ProjectionSearchResult(robustness: result, adversarialPoints: adversarialPoints,

@@ -25,12 +25,7 @@ public struct BallSearch: Sendable {
             for step in 0..<steps {
                 let linear = map.linearize(shifted(x, by: delta))
                 let margins = MinimalNormRefinement.margins(linear.value, labels)
-                var cotangent = Tensor(zeros: [n, k])
-                for s in 0..<n {
-                    cotangent.data[s * k + labels[s]] = 1
-                    cotangent.data[s * k + margins[s].runnerUp] -= 1
-                }
-                let gradient = linear.vjp(cotangent)
+                let gradient = linear.vjp(MinimalNormRefinement.marginCotangent(margins, labels, classes: k))
                 let norms = sampleNorms(gradient)
                 let fraction = 0.25 * (1 - Double(step) / Double(steps)) + 0.02
                 for s in 0..<n where norms[s] > 0 && margins[s].margin >= 0 {
