@@ -32,14 +32,17 @@ struct ProjectionSearchTests {
         }
     }
 
-    /// Identity generator: f~ = f, r_in = r_unc(f) = the distance to the hyperplane. Starting from a
-    /// far candidate (its segment from x crosses the boundary at 1.53 times the distance), the walk
-    /// must get close to it: within 12% after 4 iterations, within 6% with a larger budget.
-    @Test(arguments: [(ProjectionSearchSettings(walkIterations: 4), 1.12), (ProjectionSearchSettings(walkIterations: 10, probes: 24), 1.06)])
-    func identityGeneratorReachesTheHyperplaneDistance(settings: ProjectionSearchSettings, tolerance: Double) throws {
+    /// Identity (or invertible linear) generator: f~ = f, and r_in = r_unc(f) = the distance to the
+    /// hyperplane. Starting from a far candidate (its segment from x crosses the boundary at 1.53
+    /// times the distance), the walk must get close to it: within 12% after 4 iterations, within 6%
+    /// with a larger budget; and Theorem 2 holds at every point. (The invertible generator's tangent
+    /// probes A w / ||A w|| are not isotropic, which biases the normal estimate: within 20%.)
+    @Test(arguments: [(ProjectionSearchSettings(walkIterations: 4), 1.12, false), (ProjectionSearchSettings(walkIterations: 10, probes: 24), 1.06, false),
+                      (ProjectionSearchSettings(walkIterations: 4), 1.2, true)])
+    func exactGeneratorReachesTheHyperplaneDistance(settings: ProjectionSearchSettings, tolerance: Double, invertible: Bool) throws {
         let m = 6, count = 8
         let setup = Setup(m: m, count: count, seed: 21)
-        let g = ProjectionFixtures.linearGenerator(ProjectionFixtures.identity(m), latent: m, image: m)
+        let g = ProjectionFixtures.linearGenerator(invertible ? ProjectionFixtures.invertible(m, seed: 2) : ProjectionFixtures.identity(m), latent: m, image: m)
         let x = g(setup.z)
         let distance = ProjectionFixtures.hyperplaneDistances(x, w: setup.w, bias: setup.bias, normal: setup.w)
         // A unit vector orthogonal to w.
@@ -59,7 +62,7 @@ struct ProjectionSearchTests {
         let r = result.robustness
         #expect(r.success.allSatisfy { $0 })
         #expect(r.labels == setup.f.labels(x))
-        #expect(r.reconstructionErrors.allSatisfy { $0 == 0 })
+        #expect(r.reconstructionErrors.allSatisfy { $0 < 1e-5 })
         for n in 0..<count {
             // Never below the true distance (up to the inversion's precision).
             #expect(r.norms[n] >= distance[n] * (1 - 1e-3))

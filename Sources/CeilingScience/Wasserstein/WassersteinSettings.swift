@@ -1,9 +1,10 @@
 /// How the Wasserstein slack delta of Theorem 4 is estimated.
 ///
-/// `count` n = 1000 by default: the exact assignment costs O(n^3) in the worst case (about a
-/// second at n = 1000 on two cores, with the distance matrix from one GEMM) and the estimate's
-/// sampling bias shrinks only slowly with n in high dimension (see `WassersteinSlack`), so
-/// thousands more images buy little.
+/// `count` n = 1000 by default: the exact assignment costs O(n^3) in the worst case, and the
+/// estimate's sampling bias shrinks only slowly with n in high dimension (see `WassersteinSlack`),
+/// so thousands more images buy little. Measured at n = 1000 on 3 x 32 x 32 images, two busy
+/// cores: distance matrix 0.08 s (one GEMM), assignment 0.25 s (0.10 s on uniform random costs),
+/// generating the 1000 images with a DCGAN-32 0.9 s; 1.3 s in all with the sampling floor.
 ///
 /// When the file holds fewer real images than n, all of them are used with as many generated
 /// images, and the result says so (an error would refuse a usable, if noisier, estimate); when it
