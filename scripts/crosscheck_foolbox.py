@@ -3,9 +3,9 @@
 
 Run by hand (not part of the test suite)::
 
-    /work/torchenv/bin/pip install foolbox          # foolbox 3.3.x
+    venv/bin/pip install foolbox          # foolbox 3.3.x
     swift build -c release
-    /work/torchenv/bin/python scripts/crosscheck_foolbox.py --model generators/lenet.bin \
+    venv/bin/python scripts/crosscheck_foolbox.py --model generators/lenet.bin \
         --points generators/real_digits.npy -n 64
 
 For one classifier file and n points it compares, per point and in the median:

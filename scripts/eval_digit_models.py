@@ -8,7 +8,7 @@ train_classifier.py), for the model cards in generators/README.md:
   and the class histogram of its predictions (a collapsed generator shows up here),
 - optionally a sample grid (--grid).
 
-  python scripts/eval_digit_models.py --art /work/artifacts --grid generators/dcgan_samples.png
+  python scripts/eval_digit_models.py --art artifacts --grid generators/dcgan_samples.png
 """
 import argparse
 import json
@@ -30,7 +30,7 @@ def load(net, path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--art", default="/work/artifacts")
+    ap.add_argument("--art", default="artifacts")
     ap.add_argument("--real", default="generators/real_digits.npy")
     ap.add_argument("--n", type=int, default=2000, help="generator samples to classify")
     ap.add_argument("--seed", type=int, default=0)

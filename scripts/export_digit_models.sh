@@ -1,10 +1,10 @@
 #!/bin/sh
 # Export the digit-world models trained by train_dcgan.py and train_classifier.py
-# (state dicts under $ART, default /work/artifacts) to generators/*.bin.
+# (state dicts under $ART, default artifacts) to generators/*.bin.
 # Run from the repository root. See generators/README.md for the training commands.
 set -eu
 PY=${PY:-python3}
-ART=${ART:-/work/artifacts}
+ART=${ART:-artifacts}
 CLASSES="0 1 2 3 4 5 6 7 8 9"
 
 $PY scripts/export_torch.py --module scripts/models.py:DCGANGenerator32 \

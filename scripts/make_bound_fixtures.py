@@ -13,7 +13,7 @@ percentiles from bisection on the exact bound.
 
 Run by hand from the repository root (needs mpmath, numpy only for seeded random measures):
 
-    /work/torchenv/bin/python scripts/make_bound_fixtures.py
+    venv/bin/python scripts/make_bound_fixtures.py
 """
 
 import json

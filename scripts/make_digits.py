@@ -18,8 +18,8 @@ Output (`--out PREFIX`, for training):
   PREFIX_y.npy  int64, shape (N,), labels 0..9
 
 Usage:
-  python scripts/make_digits.py --seed 1 --count 60000 --out /work/artifacts/digits_train
-  python scripts/make_digits.py --seed 2 --count 10000 --out /work/artifacts/digits_test
+  python scripts/make_digits.py --seed 1 --count 60000 --out artifacts/digits_train
+  python scripts/make_digits.py --seed 2 --count 10000 --out artifacts/digits_test
   python scripts/make_digits.py --seed 2 --count 64 --grid real.png   # look at samples
   python scripts/make_digits.py --seed 3 --count 2000 --workers 2 \
       --float-out generators/real_digits.npy --grid generators/real_samples.png

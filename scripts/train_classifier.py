@@ -24,12 +24,12 @@ accuracy under a stronger PGD (--eval-pgd-steps steps, same eps) on the first
 --eval-pgd-n test images.
 
 Reproduce (CPU, one thread):
-  python scripts/make_digits.py --seed 1 --count 60000 --workers 2 --out /work/artifacts/digits_train
-  python scripts/make_digits.py --seed 2 --count 10000 --workers 2 --out /work/artifacts/digits_test
-  python scripts/train_classifier.py --arch lenet --epochs 20 --lr 0.05 --out /work/artifacts/lenet
-  python scripts/train_classifier.py --arch resnet18 --width 16 --epochs 2 --lr 0.1 --out /work/artifacts/resnet
+  python scripts/make_digits.py --seed 1 --count 60000 --workers 2 --out artifacts/digits_train
+  python scripts/make_digits.py --seed 2 --count 10000 --workers 2 --out artifacts/digits_test
+  python scripts/train_classifier.py --arch lenet --epochs 20 --lr 0.05 --out artifacts/lenet
+  python scripts/train_classifier.py --arch resnet18 --width 16 --epochs 2 --lr 0.1 --out artifacts/resnet
   python scripts/train_classifier.py --arch lenet --epochs 3 --lr 0.02 --pgd-eps 1.0 --pgd-steps 5 \
-      --init /work/artifacts/lenet/model.pt --out /work/artifacts/lenet_pgd
+      --init artifacts/lenet/model.pt --out artifacts/lenet_pgd
 CPU kernels are not bit-for-bit deterministic across machines and thread counts, so a
 rerun gives similar but not identical weights.
 """
@@ -113,8 +113,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--arch", choices=["lenet", "resnet18"], required=True)
     ap.add_argument("--width", type=int, default=16, help="ResNet-18 first-stage width (64 in the original)")
-    ap.add_argument("--train", default="/work/artifacts/digits_train")
-    ap.add_argument("--test", default="/work/artifacts/digits_test")
+    ap.add_argument("--train", default="artifacts/digits_train")
+    ap.add_argument("--test", default="artifacts/digits_test")
     ap.add_argument("--out", required=True)
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--batch", type=int, default=128)

@@ -13,8 +13,8 @@ continues from the last one. A grid of samples from a fixed latent batch is
 written after every epoch.
 
 Reproduce (CPU, one thread):
-  python scripts/make_digits.py --seed 1 --count 60000 --workers 2 --out /work/artifacts/digits_train
-  python scripts/train_dcgan.py --data /work/artifacts/digits_train --out /work/artifacts/dcgan \
+  python scripts/make_digits.py --seed 1 --count 60000 --workers 2 --out artifacts/digits_train
+  python scripts/train_dcgan.py --data artifacts/digits_train --out artifacts/dcgan \
       --ngf 64 --ndf 64 --batch 64 --epochs 5 --seed 0 --threads 1
 CPU kernels are not bit-for-bit deterministic across machines and thread counts, so a
 rerun gives similar but not identical weights.
