@@ -39,3 +39,13 @@ func topClasses(_ row: ArraySlice<Float>, _ k: Int) -> [Int] {
     let base = row.startIndex
     return row.indices.sorted { row[$0] > row[$1] }.prefix(k).map { $0 - base }
 }
+
+/// DeepFool's candidate classes per sample: its label first, then the other classes among the
+/// top `limit` clean logits (nil: every class).
+func candidateClasses(logits: Tensor, labels: [Int], limit: Int?) -> [[Int]] {
+    let k = logits.sampleSize
+    let count = min(limit ?? k, k)
+    return labels.enumerated().map { s, c in
+        [c] + topClasses(logits.data[(s * k)..<((s + 1) * k)], count).filter { $0 != c }.prefix(count - 1)
+    }
+}

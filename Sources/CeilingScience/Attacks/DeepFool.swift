@@ -19,14 +19,7 @@ public struct DeepFool: Sendable {
     /// Perturbations of `x` that change the labels of `map` (logits); success is not yet verified.
     public func perturbations(map: any DifferentiableMap, x: Tensor, labels: [Int]) -> Tensor {
         let n = x.batch, size = x.sampleSize
-        let classCount = map.outputSize
-        let k = min(candidates ?? classCount, classCount)
-        let clean = map(x)
-        // Candidate classes per sample: the original label first, then the top others.
-        let classes: [[Int]] = (0..<n).map { s in
-            let row = clean.data[(s * classCount)..<((s + 1) * classCount)]
-            return [labels[s]] + topClasses(row, k).filter { $0 != labels[s] }.prefix(k - 1)
-        }
+        let classes = candidateClasses(logits: map(x), labels: labels, limit: candidates)
         var total = [Double](repeating: 0, count: n * size)
         var active = Array(0..<n)
         let factor = 1 + overshoot

@@ -27,13 +27,9 @@ public struct LatentMetricDeepFool: Sendable {
 
     /// Latent perturbations r that change the classifier's label of g(z + r); not yet verified.
     public func perturbations(generator: any DifferentiableMap, classifier: any DifferentiableMap, z: Tensor, labels: [Int]) -> Tensor {
-        let n = z.batch, d = z.sampleSize, classCount = classifier.outputSize
+        let n = z.batch, d = z.sampleSize
         let composed = ComposedMap(classifier, after: generator)
-        let k = min(candidates ?? classCount, classCount)
-        let clean = composed(z)
-        let classes: [[Int]] = (0..<n).map { s in
-            [labels[s]] + topClasses(clean.data[(s * classCount)..<((s + 1) * classCount)], k).filter { $0 != labels[s] }.prefix(k - 1)
-        }
+        let classes = candidateClasses(logits: composed(z), labels: labels, limit: candidates)
         let maxStep = trustRadius * Double(d).squareRoot()
         var total = [Double](repeating: 0, count: n * d)
         var active = Array(0..<n)

@@ -31,8 +31,8 @@ public struct JointDeepFool: Sendable {
     /// Perturbations of `x` meant to change both labels; success is not yet verified.
     public func perturbations(pair: ClassifierPair, x: Tensor, labels: (f: [Int], h: [Int])) -> Tensor {
         let n = x.batch, size = x.sampleSize
-        let classesF = candidateClasses(pair.f, x, labels.f)
-        let classesH = candidateClasses(pair.h, x, labels.h)
+        let classesF = candidateClasses(logits: pair.f(x), labels: labels.f, limit: candidates)
+        let classesH = candidateClasses(logits: pair.h(x), labels: labels.h, limit: candidates)
         var total = [Double](repeating: 0, count: n * size)
         var active = Array(0..<n)
         let factor = 1 + overshoot
@@ -57,15 +57,6 @@ public struct JointDeepFool: Sendable {
     }
 
     /// The label first, then the top other classes of the clean logits.
-    private func candidateClasses(_ map: any DifferentiableMap, _ x: Tensor, _ labels: [Int]) -> [[Int]] {
-        let clean = map(x), k = map.outputSize
-        let count = min(candidates ?? k, k)
-        return labels.enumerated().map { s, c in
-            let row = clean.data[(s * k)..<((s + 1) * k)]
-            return [c] + topClasses(row, count).filter { $0 != c }.prefix(count - 1)
-        }
-    }
-
     /// The linearised half-space w . r >= b of one classifier at sample j, and whether its label
     /// has already changed there; nil when every candidate gradient difference vanishes.
     private func constraint(_ g: ClassGradients, _ j: Int, label c: Int) -> (w: [Double], b: Double, fooled: Bool)? {
