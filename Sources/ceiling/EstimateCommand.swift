@@ -12,12 +12,16 @@ struct EstimateCommand: ParsableCommand {
 
     @Option(help: "Generator model (.bin).") var generator: String = "generators/dcgan.bin"
     @Option(help: "Classifier model (.bin); repeat for several (default: every classifier in generators/).") var classifier: [String] = []
+    @Option(help: "Real images (.npy, [N] + the generator's output shape) for the error rate and the Wasserstein slack (default with the bundled generator: generators/real_digits.npy).")
+    var realData: String?
+    @Option(help: "Integer labels of the real images (.npy; default: <real-data>_labels.npy when it exists).") var realLabels: String?
     @Option(help: "Points attacked per classifier.") var samples: Int?
     @Option(help: "Seed for every random draw.") var seed: UInt64 = 0
     @Option(help: "Output directory for results.json, CSV and plots.") var out: String = "out"
     @Option(help: "Percentiles to report, comma-separated.") var percentiles: String = "0.25"
     @Option(help: "Failure probability of the sampled modulus.") var epsilon: Double?
     @Option(help: "Confidence of every estimated statement.") var confidence: Double = 0.95
+    @Option(help: "Worker threads (results do not depend on it).") var threads: Int?
     @Flag(help: "A one-minute look: fewer points, anchors and steps.") var quick = false
     @Flag(help: "Replace an existing output directory.") var force = false
 
@@ -25,6 +29,7 @@ struct EstimateCommand: ParsableCommand {
         guard confidence > 0, confidence < 1 else { throw ValidationError("--confidence must be in (0, 1)") }
         if let epsilon { guard epsilon > 0, epsilon < 1 else { throw ValidationError("--epsilon must be in (0, 1)") } }
         if let samples { guard samples >= 1 else { throw ValidationError("--samples must be at least 1") } }
+        if let threads { guard threads >= 1 else { throw ValidationError("--threads must be at least 1") } }
         _ = try levels()
     }
 
@@ -49,6 +54,7 @@ struct EstimateCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let threads { EngineThreads.count = threads }
         let outURL = URL(fileURLWithPath: out)
         if FileManager.default.fileExists(atPath: out) {
             guard force else { throw ValidationError("\(out) exists; pass --force to replace it or choose another --out") }
@@ -57,6 +63,7 @@ struct EstimateCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         let g = try ModelPair.generator(generator)
         let fs = try classifierPaths().map { try ModelPair.classifier($0, for: g) }
+        let real = try RealDataFile.load(images: realDataPath(), labels: realLabels, generator: g, classes: fs.map(\.classCount))
         var settings = quick ? EstimateSettings.quick(seed: seed) : EstimateSettings.standard(seed: seed)
         if let samples { settings.samples = samples }
         if let epsilon { settings.epsilon = epsilon }
@@ -64,15 +71,20 @@ struct EstimateCommand: ParsableCommand {
         settings.percentiles = try levels()
         let name = { (m: Model) in URL(fileURLWithPath: m.path).deletingPathExtension().lastPathComponent }
         var results = EstimateResults(
-            status: "running", ceilingVersion: CeilingVersion.string, seed: seed, settings: settings,
+            status: "partial", ceilingVersion: CeilingVersion.string, seed: seed, settings: settings,
             models: try ([g] + fs).map { m in
                 EstimateResults.ModelRecord(name: name(m), path: m.path, role: m.role.rawValue, sha256: try sha256(m.path), parameters: m.parameterCount)
             },
             latentDimension: g.inputSize, expectedLatentNorm: 0)
+        if let real {
+            results.realData = EstimateResults.DataRecord(path: real.path, sha256: try sha256(real.path), images: real.data.images.batch,
+                                                          labelsPath: real.labelsPath)
+        }
         let writer = ResultsWriter(directory: outURL)
         try writer.write(results)
         let progress = Progress(total: 1)
-        let estimate = CeilingEstimate(generator: g.graph, classifiers: fs.map { .init(name: name($0), map: $0.map) }, settings: settings)
+        let estimate = CeilingEstimate(generator: g.graph, classifiers: fs.map { .init(name: name($0), map: $0.map) }, settings: settings,
+                                       realData: real?.data)
         try estimate.run(into: &results, progress: { progress.update($0, fraction: $1) }, checkpoint: { try? writer.write($0) })
         progress.finish()
         results.status = "complete"
@@ -81,6 +93,13 @@ struct EstimateCommand: ParsableCommand {
         let plots = try PlotWriter(directory: outURL).writeAll(results)
         print(EstimateReport(results: results).text)
         print("\nwrote \(out)/results.json, \(out)/robustness.csv and \(plots.count) plots (\(plots.joined(separator: ", ")))")
+    }
+
+    /// --real-data, or the bundled real images when the bundled generator is used.
+    func realDataPath() -> String? {
+        if let realData { return realData }
+        let bundled = URL(fileURLWithPath: generator).deletingLastPathComponent().appendingPathComponent("real_digits.npy").path
+        return generator == "generators/dcgan.bin" && FileManager.default.fileExists(atPath: bundled) ? bundled : nil
     }
 
     private func sha256(_ path: String) throws -> String {
@@ -94,11 +113,7 @@ struct ResultsWriter {
     let directory: URL
 
     func write(_ results: EstimateResults) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try encoder.encode(results).write(to: directory.appendingPathComponent("results.json"), options: .atomic)
+        try results.json().write(to: directory.appendingPathComponent("results.json"), options: .atomic)
     }
 
     /// One row per classifier, notion and sample: the per-sample measurements.
@@ -115,9 +130,6 @@ struct ResultsWriter {
     }
 
     static func read(_ directory: URL) throws -> EstimateResults {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try decoder.decode(EstimateResults.self, from: Data(contentsOf: directory.appendingPathComponent("results.json")))
+        try EstimateResults.decode(json: Data(contentsOf: directory.appendingPathComponent("results.json")))
     }
 }

@@ -36,7 +36,7 @@ struct EstimateReport {
             rows.append(["in-distribution r_in", bound { $0.image }] + measured("in"))
             rows.append(["unconstrained r_unc", bound { $0.image }] + measured("unc"))
             if r.classifiers.contains(where: { $0.projection != nil }) {
-                rows.append(["projection classifier r_unc", bound { $0.image }] + r.classifiers.map { Self.cell($0.projection?.percentiles[key]) })
+                rows.append(["projection classifier r_unc", bound { $0.image }] + measured("projection"))
             }
             lines += table(header: header, rows: rows).map { "  " + $0 }
             lines.append("  bound: Theorem 1, \(r.classifiers.first?.equation ?? "eq. (2)"), class measures at \(confidence)% confidence from \(r.settings.measureSamples) generated points;")
@@ -44,6 +44,12 @@ struct EstimateReport {
             lines.append("  certified image bound (global Lipschitz constant, rigorous but loose): " +
                          r.classifiers.map { c in "\(c.name) " + Self.cell(c.bounds.first { $0.level == q }.map { $0.imageCertified }) }.joined(separator: ", "))
             lines.append("  measured: estimates from \(r.settings.samples) generated points per classifier, every adversary verified; censored points count as +inf.")
+            if let p = r.classifiers.compactMap(\.projection).first {
+                lines.append("  projection classifier: its r_unc on the first \(p.samples) of those points (decision-based search; each query inverts g).")
+            }
+            if r.classifiers.contains(where: { $0.errorRate != nil }) {
+                lines.append("  error rate: on \(r.realData?.images ?? 0) labelled real images (exact count, no interval).")
+            }
             lines.append("")
         }
         if let m = r.modulus {
@@ -68,12 +74,15 @@ struct EstimateReport {
                              s.worstGapBefore > s.band ? String(format: "; the first pass fell %.3f below, ball searches closed it", s.worstGapBefore) : "")))
             }
             if let p = c.projection {
-                lines.append("  \(c.name): Theorem 2 (r_unc(projection) >= r_in / 2): \(p.theorem2Violations.isEmpty ? "holds on every point" : "\(p.theorem2Violations.count) violations (imperfect inversion)")")
+                let errors = p.reconstructionErrors.sorted()
+                lines.append("  \(c.name): " + p.theoremTwo.notes.joined(separator: " ")
+                             + String(format: " Smallest r_unc(f~) / r_in %@; reconstruction error of f~'s inversion median %.2g, max %.2g.",
+                                      p.theoremTwo.minimumRatio.map { String(format: "%.3f", $0) } ?? "-",
+                                      errors.isEmpty ? 0 : errors[errors.count / 2], errors.last ?? 0))
             }
         }
-        for t in r.transfer {
-            lines.append(String(format: "  transfer %@ / %@: disagreement %.3f (upper %.3f)", t.first, t.second, t.disagreement, t.disagreementUpper))
-        }
+        lines += TransferSummary(records: r.transfer).lines
+        if let w = r.wasserstein { lines += WassersteinSummary(record: w, imageNorm: r.expectedImageNorm).lines }
         for note in r.notes { lines.append("  note: \(note)") }
         return lines.joined(separator: "\n")
     }

@@ -14,6 +14,7 @@ struct PlotWriter {
         for c in results.classifiers { written += try write(cdf(c, results), name: "cdf_\(c.name)") }
         if let m = results.modulus { written += try write(modulus(m), name: "modulus") }
         if !results.kDependence.isEmpty { written += try write(kDependence(results.kDependence), name: "k_dependence") }
+        for t in results.transfer { written += try write(transfer(t), name: "transfer_\(t.first)_\(t.second)") }
         return written
     }
 
@@ -49,13 +50,10 @@ struct PlotWriter {
         let curve = c.boundCurve.filter { $0.normalisedRadius >= lowest && $0.normalisedRadius <= highest }
         chart.series.append(.init(label: "bound, Z-space (Thm 1)", points: curve.map { ($0.normalisedRadius, $0.latent) }, color: Self.palette[0], dashed: true))
         chart.series.append(.init(label: "bound, image space", points: curve.compactMap { p in p.image.map { (p.normalisedRadius, $0) } }, color: Self.palette[1], dashed: true))
-        let names = ["z": "measured r_Z", "in": "measured r_in", "unc": "measured r_unc"]
-        let colors = ["z": Self.palette[0], "in": Self.palette[1], "unc": Self.palette[2]]
+        let names = ["z": "measured r_Z", "in": "measured r_in", "unc": "measured r_unc", "projection": "projection classifier r_unc"]
+        let colors = ["z": Self.palette[0], "in": Self.palette[1], "unc": Self.palette[2], "projection": Self.palette[3]]
         for n in c.notions {
             chart.series.append(.init(label: names[n.notion] ?? n.notion, points: empirical(n.normalised), color: colors[n.notion] ?? "#000", step: true))
-        }
-        if let p = c.projection {
-            chart.series.append(.init(label: "projection classifier r_unc", points: empirical(p.normalised), color: Self.palette[3], step: true))
         }
         return chart
     }
@@ -71,6 +69,23 @@ struct PlotWriter {
         chart.series.append(.init(label: String(format: "omega_hat (eps %.2g)", m.epsilon), points: Array(zip(r, m.omega)), color: Self.palette[1]))
         chart.series.append(.init(label: String(format: "certified L s (L = %.3g)", m.certifiedLipschitz), points: r.map { ($0, m.certifiedLipschitz * $0) },
                                   color: Self.palette[3], dashed: true))
+        return chart
+    }
+
+    /// Theorem 3's lower bound beside the measured fraction of points fooled by one perturbation.
+    func transfer(_ t: EstimateResults.TransferRecord) -> SVGChart {
+        let c = t.measurement.curve
+        var chart = SVGChart(title: "Transfer \(t.first) / \(t.second): one perturbation changing both labels",
+                             xLabel: "perturbation norm eta (image space, L2)", yLabel: "P(exists ||v|| <= eta fooling both)")
+        chart.yRange = (0, 1)
+        let bound = zip(c.eta, c.bound).compactMap { eta, b in b.map { (eta, max(0, $0)) } }
+        if !bound.isEmpty {
+            chart.series.append(.init(label: "Theorem 3 lower bound", points: bound, color: Self.palette[1], dashed: true))
+        }
+        chart.series.append(.init(label: "measured: best joint perturbation", points: Array(zip(c.eta, c.empirical)), color: Self.palette[0], step: true))
+        chart.series.append(.init(label: "\(t.first)'s own adversary direction", points: Array(zip(c.eta, c.fromF)), color: Self.palette[2], step: true))
+        chart.series.append(.init(label: "\(t.second)'s own adversary direction", points: Array(zip(c.eta, c.fromH)), color: Self.palette[4], step: true))
+        if bound.isEmpty { chart.subtitle = "Theorem 3 does not apply (p_i + delta <= 1/2 fails): measured curves only" }
         return chart
     }
 

@@ -12,14 +12,20 @@ struct RobustnessCommand: ParsableCommand {
     @Option(help: "Classifier model (.bin).") var classifier: String
     @Option(help: "Points to attack.") var samples: Int = 64
     @Option(help: "Generated points for the class measures.") var measureSamples: Int = 2000
-    @Option(help: "Notions to measure, comma-separated: z, in, unc.") var notions: String = "z,in,unc"
+    @Option(help: "Notions to measure, comma-separated: z, in, unc, projection.") var notions: String = "z,in,unc"
     @Option(help: "Steps of the DDN-style refinement after DeepFool.") var refinementSteps: Int = 100
+    @Option(help: "Points for the projection classifier (the first ones; each query inverts the generator).") var projectionSamples: Int = 16
+    @Option(help: "Gradient steps of the projection classifier's inversion.") var inversionSteps: Int = InversionSettings.defaultSteps
+    @Option(help: "Random restarts of the projection classifier's inversion.") var inversionRestarts: Int = InversionSettings.defaultRestarts
     @Option(help: "Seed for every random draw.") var seed: UInt64 = 0
     @Option(help: "Percentiles to report.") var percentiles: String = "0.25,0.5"
     @Option(help: "Write the measurement as JSON to this file.") var json: String?
 
     func validate() throws {
         guard samples >= 1, measureSamples >= 1 else { throw ValidationError("--samples and --measure-samples must be at least 1") }
+        guard projectionSamples >= 1, inversionSteps >= 0, inversionRestarts >= 0 else {
+            throw ValidationError("--projection-samples must be at least 1, --inversion-steps and --inversion-restarts not negative")
+        }
         guard refinementSteps >= 0 else { throw ValidationError("--refinement-steps must not be negative") }
         _ = try parsedNotions()
         _ = try parsedPercentiles()
@@ -28,7 +34,7 @@ struct RobustnessCommand: ParsableCommand {
     func parsedNotions() throws -> [RobustnessNotion] {
         try notions.split(separator: ",").map { name in
             guard let notion = RobustnessNotion(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("unknown notion '\(name)'; use z, in, unc")
+                throw ValidationError("unknown notion '\(name)'; use z, in, unc, projection")
             }
             return notion
         }
@@ -52,6 +58,9 @@ struct RobustnessCommand: ParsableCommand {
         settings.seed = seed
         settings.notions = try parsedNotions()
         settings.refinementSteps = refinementSteps
+        settings.projection.samples = projectionSamples
+        settings.projection.inversion.steps = inversionSteps
+        settings.projection.inversion.restarts = inversionRestarts
         let progress = Progress(total: 1)
         let measurement = try RobustnessStudy(generator: g.map, classifier: f.map, settings: settings).run { stage, fraction in
             progress.update(stage, fraction: fraction)

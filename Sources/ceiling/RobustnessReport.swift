@@ -13,6 +13,7 @@ struct RobustnessReport {
 
     static let names: [RobustnessNotion: String] = [
         .latent: "latent r_Z", .inDistribution: "in-distribution r_in", .unconstrained: "unconstrained r_unc",
+        .projection: "projection f~ r_unc",
     ]
 
     var text: String {
@@ -42,8 +43,26 @@ struct RobustnessReport {
                                                   : "ball searches closed it")
                             : "consistent (largest gap \(String(format: "%.3f", max(0, before.worstGap))))"))
         }
+        if let projection = m.projection {
+            lines += Self.projectionLines(projection, inversion: m.settings.projection.inversion).map { "  " + $0 }
+        }
         lines.append("  class counts of \(m.settings.measureSamples) generated points: " + m.classCounts.map(String.init).joined(separator: " "))
         return lines.joined(separator: "\n")
+    }
+
+    /// Reconstruction quality and the Theorem 2 check of the projection classifier.
+    static func projectionLines(_ p: ProjectionMeasurement, inversion: InversionSettings) -> [String] {
+        let errors = EmpiricalDistribution(p.robustness.reconstructionErrors)
+        var lines = [String(format: "projection classifier f~ on the first %d points: inversion %d + %d steps, %d restarts; reconstruction error ||g(z*) - x|| median %.2g, max %.2g",
+                            p.robustness.count, inversion.steps, inversion.polishSteps, inversion.restarts,
+                            errors.quantile(0.5), p.robustness.reconstructionErrors.max() ?? 0)]
+        lines += p.theoremTwo.notes
+        if let ratio = p.theoremTwo.minimumRatio { lines.append(String(format: "smallest r_unc(f~) / r_in: %.3f (Theorem 2 needs >= 0.5)", ratio)) }
+        for v in p.theoremTwo.violations {
+            lines.append(String(format: "  point %d: r_unc(f~) %.4g < r_in / 2 = %.4g (%@; reconstruction errors %.2g at x, %.2g at the adversary)",
+                                v.index, v.unconstrained, v.inDistribution / 2, v.cause.rawValue, v.reconstructionError, v.adversarialReconstructionError))
+        }
+        return lines
     }
 
     /// JSON with censored values as null.
@@ -68,6 +87,12 @@ struct RobustnessReport {
             "in_distribution_methods": Dictionary(uniqueKeysWithValues: m.inDistributionMethods.map { ($0.name, values($0.norms)) }),
             "ceiling_version": CeilingVersion.string,
         ]
+        if let projection = m.projection {
+            object["projection"] = ["reconstruction_errors": projection.robustness.reconstructionErrors,
+                                    "sources": projection.robustness.sources,
+                                    "theorem2_violations": projection.theoremTwo.violations.map(\.index),
+                                    "theorem2_notes": projection.theoremTwo.notes]
+        }
         if let check = m.selfCheckAfter {
             object["latent_self_check"] = ["worst_gap": check.worstGap, "at_radius": check.worstRadius, "band": check.band,
                                            "violated": check.violated, "violated_before_extra_effort": m.selfCheckBefore?.violated ?? false]

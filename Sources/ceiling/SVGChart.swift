@@ -14,6 +14,8 @@ struct SVGChart {
     }
 
     var title: String
+    /// A second line under the title, for a caveat the reader must not miss.
+    var subtitle: String? = nil
     var xLabel: String
     var yLabel: String
     var logX = false
@@ -65,6 +67,9 @@ struct SVGChart {
             <rect x="\(left)" y="\(top)" width="\(plotW)" height="\(plotH)" fill="none" stroke="#333"/>
 
             """
+        if let subtitle {
+            svg += "<text x=\"\(left + plotW / 2)\" y=\"44\" text-anchor=\"middle\" font-size=\"11\" fill=\"#a00\">\(escape(subtitle))</text>\n"
+        }
         for (value, label) in ticks(x0, x1, log: logX) {
             let x = left + (value - x0) / (x1 - x0) * plotW
             svg += "<line x1=\"\(x)\" y1=\"\(top)\" x2=\"\(x)\" y2=\"\(top + plotH)\" stroke=\"#e4e4e4\"/>"

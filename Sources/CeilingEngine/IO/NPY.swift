@@ -1,8 +1,8 @@
 import Foundation
 
 /// Reading and writing NumPy's `.npy` files (format versions 1-3), the common currency for
-/// arrays between ceiling and Python. Reads little-endian float32 or float64 in C order; writes
-/// float32.
+/// arrays between ceiling and Python. Reads little-endian float32 or float64 in C order (and
+/// integer class labels); writes float32.
 public enum NPY {
     public struct FormatError: Error, Sendable, CustomStringConvertible {
         public let description: String
@@ -16,6 +16,54 @@ public enum NPY {
     }
 
     public static func read(data: Data, path: String) throws(FormatError) -> Tensor {
+        func fail(_ why: String) -> FormatError { FormatError(description: "\(path): \(why)") }
+        let (descr, shape, start) = try header(data, path: path)
+        let size: Int
+        switch descr {
+        case "'<f4'", "'|f4'": size = 4
+        case "'<f8'": size = 8
+        default: throw fail("dtype \(descr) is not supported; use float32 ('<f4') or float64 ('<f8')")
+        }
+        let count = shape.reduce(1, *)
+        guard data.count - start == count * size else {
+            throw fail("holds \(data.count - start) data bytes, but shape \(describe(shape: shape)) needs \(count * size)")
+        }
+        let values = data.withUnsafeBytes { raw in
+            (0..<count).map { i in
+                size == 4 ? Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self)))
+                    : Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: UInt64.self))))
+            }
+        }
+        return Tensor(shape: shape, data: values)
+    }
+
+    /// A one-dimensional array of integer class labels (int64, int32, int16 or uint8).
+    public static func readLabels(_ path: String) throws(FormatError) -> [Int] {
+        func fail(_ why: String) -> FormatError { FormatError(description: "\(path): \(why)") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw fail("no such file or not readable") }
+        let (descr, shape, start) = try header(data, path: path)
+        guard shape.count == 1 else { throw fail("labels must be one-dimensional, got shape \(describe(shape: shape))") }
+        let sizes = ["'<i8'": 8, "'<i4'": 4, "'<i2'": 2, "'|u1'": 1, "'|i1'": 1]
+        guard let size = sizes[descr] else { throw fail("dtype \(descr) is not an integer label type; use int64 ('<i8')") }
+        let count = shape[0]
+        guard data.count - start == count * size else {
+            throw fail("holds \(data.count - start) data bytes, but \(count) labels need \(count * size)")
+        }
+        return data.withUnsafeBytes { raw in
+            (0..<count).map { i in
+                let at = start + size * i
+                switch size {
+                case 8: return Int(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: Int64.self)))
+                case 4: return Int(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: Int32.self)))
+                case 2: return Int(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: Int16.self)))
+                default: return descr == "'|u1'" ? Int(raw[at]) : Int(Int8(bitPattern: raw[at]))
+                }
+            }
+        }
+    }
+
+    /// The dtype text, the shape and the offset of the first data byte.
+    private static func header(_ data: Data, path: String) throws(FormatError) -> (descr: String, shape: [Int], start: Int) {
         func fail(_ why: String) -> FormatError { FormatError(description: "\(path): \(why)") }
         let bytes = [UInt8](data.prefix(12))
         guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else {
@@ -35,24 +83,7 @@ public enum NPY {
         guard order == "False" else { throw fail("Fortran-ordered arrays are not supported; save with np.ascontiguousarray") }
         let shape = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() ")).split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.compactMap { Int($0) }
-        let size: Int
-        switch descr {
-        case "'<f4'", "'|f4'": size = 4
-        case "'<f8'": size = 8
-        default: throw fail("dtype \(descr) is not supported; use float32 ('<f4') or float64 ('<f8')")
-        }
-        let count = shape.reduce(1, *)
-        let start = headerStart + headerLength
-        guard data.count - start == count * size else {
-            throw fail("holds \(data.count - start) data bytes, but shape \(describe(shape: shape)) needs \(count * size)")
-        }
-        let values = data.withUnsafeBytes { raw in
-            (0..<count).map { i in
-                size == 4 ? Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self)))
-                    : Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: UInt64.self))))
-            }
-        }
-        return Tensor(shape: shape, data: values)
+        return (descr, shape, headerStart + headerLength)
     }
 
     /// The text of `key`'s value in the header dictionary literal.

@@ -3,8 +3,10 @@ import CeilingEngine
 import Foundation
 
 /// The whole estimate of DESIGN §1-4 for one generator and one or more classifiers: class
-/// measures -> modulus -> bounds -> measured robustness. After each stage the partial results go
-/// to `checkpoint`, so an interrupted run leaves a consistent record of what it finished.
+/// measures -> modulus -> bounds -> measured robustness (r_Z, r_in, r_unc, projection classifier)
+/// -> transfer for each pair of classifiers -> Wasserstein slack when real images are given.
+/// After each stage the partial results go to `checkpoint`, so an interrupted run leaves a
+/// consistent record of what it finished.
 public struct CeilingEstimate: Sendable {
     public struct Subject: Sendable {
         public let name: String
@@ -15,16 +17,28 @@ public struct CeilingEstimate: Sendable {
         }
     }
 
+    /// Real images in the generator's output space, with labels when known.
+    public struct RealData: Sendable {
+        public let images: Tensor
+        public let labels: [Int]?
+        public init(images: Tensor, labels: [Int]?) {
+            self.images = images
+            self.labels = labels
+        }
+    }
+
     public let generator: any DifferentiableMap
     public let generatorGraph: Graph
     public let classifiers: [Subject]
     public let settings: EstimateSettings
+    public let realData: RealData?
 
-    public init(generator: Graph, classifiers: [Subject], settings: EstimateSettings) {
+    public init(generator: Graph, classifiers: [Subject], settings: EstimateSettings, realData: RealData? = nil) {
         self.generatorGraph = generator
         self.generator = GraphMap(generator)
         self.classifiers = classifiers
         self.settings = settings
+        self.realData = realData
     }
 
     public func run(into results: inout EstimateResults, progress: (String, Double) -> Void,
@@ -40,8 +54,10 @@ public struct CeilingEstimate: Sendable {
         results.kDependence = try KDependence.curve(classCounts: KDependence.logSpacedClassCounts(upTo: 10_000, perDecade: 4))
             .map { EstimateResults.KPoint(classes: $0.classes, medianOverSqrtD: $0.latentRadius) }
 
+        let pairs = classifiers.indices.flatMap { i in classifiers.indices.filter { $0 > i }.map { (i, $0) } }
+        let stages = Double(classifiers.count + pairs.count + (realData == nil ? 0 : 1))
         for (index, subject) in classifiers.enumerated() {
-            let share = 1 / Double(classifiers.count)
+            let share = 1 / stages
             let latentNorm = results.expectedLatentNorm
             let record = try timed("classifier \(subject.name)", &results) {
                 try measure(subject, modulus: modulus, expectedLatentNorm: latentNorm) { name, fraction in
@@ -50,6 +66,31 @@ public struct CeilingEstimate: Sendable {
             }
             results.expectedImageNorm = record.imageNorm
             results.classifiers.append(record.record)
+            checkpoint(results)
+        }
+
+        for (done, (i, j)) in pairs.enumerated() {
+            let f = classifiers[i], h = classifiers[j]
+            guard f.map.outputSize == h.map.outputSize else {
+                results.notes.append("transfer \(f.name) / \(h.name) skipped: \(f.map.outputSize) and \(h.map.outputSize) classes (Theorem 3 compares labels)")
+                continue
+            }
+            let start = (Double(classifiers.count) + Double(done)) / stages
+            let record = try timed("transfer \(f.name) / \(h.name)", &results) {
+                try transfer(f, h, modulus: .curve(modulus.estimate.curve)) { stage, fraction in
+                    progress("transfer \(f.name) / \(h.name): \(stage)", 0.3 + 0.7 * (start + fraction / stages))
+                }
+            }
+            results.transfer.append(record)
+            checkpoint(results)
+        }
+
+        if let realData {
+            progress("Wasserstein slack", 0.3 + 0.7 * (stages - 1) / stages)
+            let records = results.classifiers
+            results.wasserstein = try timed("Wasserstein slack", &results) {
+                try wasserstein(realData, sampled: modulus.estimate.curve, certified: modulus.certified, classifiers: records)
+            }
             checkpoint(results)
         }
     }
@@ -94,6 +135,10 @@ public struct CeilingEstimate: Sendable {
         robustness.seed = settings.seed
         robustness.confidence = settings.confidence
         robustness.refinementSteps = settings.refinementSteps
+        if let projection = settings.projection {
+            robustness.projection = projection
+            robustness.notions.append(.projection)
+        }
         let measurement = try RobustnessStudy(generator: generator, classifier: subject.map, settings: robustness).run { stage, fraction in
             progress(stage, fraction)
         }
@@ -129,11 +174,17 @@ public struct CeilingEstimate: Sendable {
             EstimateResults.SelfCheckRecord(worstGapBefore: measurement.selfCheckBefore?.worstGap ?? after.worstGap,
                                             worstGapAfter: after.worstGap, atRadius: after.worstRadius, band: after.band, violated: after.violated)
         }
+        let projection = measurement.projection.map { p in
+            EstimateResults.ProjectionRecord(samples: p.robustness.count, inversion: settings.projection?.inversion ?? InversionSettings(),
+                                             reconstructionErrors: p.robustness.reconstructionErrors, sources: p.robustness.sources,
+                                             theoremTwo: p.theoremTwo)
+        }
         let record = EstimateResults.ClassifierRecord(
-            name: subject.name, classCounts: measurement.classCounts, measureSamples: settings.measureSamples, errorRate: nil,
+            name: subject.name, classCounts: measurement.classCounts, measureSamples: settings.measureSamples,
+            errorRate: realData.flatMap { errorRate(subject.map, $0) },
             bounds: bounds, boundCurve: curve, equation: imageBound.equation, notions: notions,
             inDistributionMethods: Dictionary(uniqueKeysWithValues: measurement.inDistributionMethods.map { ($0.name, optional($0.norms)) }),
-            selfCheck: check, projection: nil)
+            selfCheck: check, projection: projection)
         return (record, measurement.expectedImageNorm)
     }
 }

@@ -1,6 +1,25 @@
+import Foundation
+
 /// Everything one `ceiling` run finds, as written to results.json. Censored robustness values
 /// (no adversary found) are `nil` (JSON null) and count as +infinity in every percentile.
 public struct EstimateResults: Codable, Sendable {
+    /// results.json: snake_case keys, sorted so that equal results give equal bytes; the few
+    /// non-finite numbers (censored norms inside sub-records) as the strings "inf" / "nan".
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try encoder.encode(self)
+    }
+
+    public static func decode(json data: Data) throws -> EstimateResults {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try decoder.decode(EstimateResults.self, from: data)
+    }
+
     public struct ModelRecord: Codable, Sendable {
         public let name: String
         public let path: String
@@ -14,6 +33,22 @@ public struct EstimateResults: Codable, Sendable {
             self.role = role
             self.sha256 = sha256
             self.parameters = parameters
+        }
+    }
+
+    /// The real images given for the error rate and the Wasserstein slack.
+    public struct DataRecord: Codable, Sendable {
+        public let path: String
+        public let sha256: String
+        public let images: Int
+        /// The labels file, when the images are labelled.
+        public let labelsPath: String?
+
+        public init(path: String, sha256: String, images: Int, labelsPath: String?) {
+            self.path = path
+            self.sha256 = sha256
+            self.images = images
+            self.labelsPath = labelsPath
         }
     }
 
@@ -67,13 +102,15 @@ public struct EstimateResults: Codable, Sendable {
         public var projection: ProjectionRecord?
     }
 
+    /// The projection classifier's stage; its r_unc is the notion "projection".
     public struct ProjectionRecord: Codable, Sendable {
-        public let norms: [Double?]
-        public let normalised: [Double?]
+        public let samples: Int
+        public let inversion: InversionSettings
+        /// ||g(z*(x)) - x|| per point: how exactly f~ was computed.
         public let reconstructionErrors: [Double]
-        public let theorem2Violations: [Int]
-        public let percentiles: [String: Double?]
-        public let note: String
+        /// Which candidate set each point's adversary came from.
+        public let sources: [String]
+        public let theoremTwo: TheoremTwoCheck
     }
 
     public struct ModulusRecord: Codable, Sendable {
@@ -98,11 +135,14 @@ public struct EstimateResults: Codable, Sendable {
         public let medianOverSqrtD: Double
     }
 
+    /// "partial" while running and after an interruption (the stages present are complete;
+    /// `stage_seconds` lists them), "complete" at the end.
     public var status: String
     public var ceilingVersion: String
     public var seed: UInt64
     public var settings: EstimateSettings
     public var models: [ModelRecord]
+    public var realData: DataRecord?
     public var stageSeconds: [String: Double] = [:]
     public var latentDimension: Int
     public var expectedLatentNorm: Double
@@ -125,21 +165,28 @@ public struct EstimateResults: Codable, Sendable {
         self.expectedLatentNorm = expectedLatentNorm
     }
 
+    /// Theorem 3 for one pair of classifiers (f = first, h = second).
     public struct TransferRecord: Codable, Sendable {
         public let first: String
         public let second: String
-        public let disagreement: Double
-        public let disagreementUpper: Double
-        /// (eta normalised, Theorem 3 lower bound, empirical fraction fooling both)
-        public let curve: [[Double?]]
-        public let note: String
+        public let measurement: TransferMeasurement
     }
 
+    /// Theorem 4: the Wasserstein slack against real images and the bound on E r_unc per classifier.
     public struct WassersteinRecord: Codable, Sendable {
-        public let samples: Int
-        public let distance: Double
-        public let normalised: Double
-        public let theorem4Bound: [String: Double?]
-        public let note: String
+        public struct Ceiling: Codable, Sendable {
+            public let classifier: String
+            /// With the certified global Lipschitz constant: rigorous given the slack.
+            public let certified: ApproximateGeneratorCeiling?
+            /// With the sampled omega taken as exact: an estimate of the typical case.
+            public let sampled: ApproximateGeneratorCeiling?
+            /// Why a bound is missing.
+            public let note: String?
+            /// Mean r_unc measured on `realPoints` real images (nil when any is censored).
+            public let measuredMean: Double?
+            public let realPoints: Int
+        }
+        public let slack: WassersteinSlack
+        public let ceilings: [Ceiling]
     }
 }

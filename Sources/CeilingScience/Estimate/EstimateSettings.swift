@@ -9,15 +9,28 @@ public struct EstimateSettings: Codable, Sendable {
     public var modulusAnchors: Int
     public var modulusSteps: Int
     public var refinementSteps: Int
-    public var projection: Bool
+    /// The projection classifier's stage; nil skips it.
+    public var projection: ProjectionStageSettings?
+    /// Points attacked per pair of classifiers for the transfer check.
+    public var transferSamples: Int
+    /// Real and generated images compared for the Wasserstein slack (when real data is given).
+    public var wassersteinSamples: Int
 
+    /// A few minutes on 2 cores for the bundled models.
     public static func standard(seed: UInt64 = 0) -> EstimateSettings {
-        EstimateSettings(samples: 48, measureSamples: 4000, seed: seed, percentiles: [0.25], epsilon: 0.01, confidence: 0.95,
-                         modulusAnchors: 300, modulusSteps: 10, refinementSteps: 100, projection: true)
+        EstimateSettings(samples: 32, measureSamples: 4000, seed: seed, percentiles: [0.25], epsilon: 0.05, confidence: 0.95,
+                         modulusAnchors: 200, modulusSteps: 8, refinementSteps: 100,
+                         projection: ProjectionStageSettings(
+                            samples: 6, inversion: InversionSettings(steps: 60, polishSteps: 20, restarts: 1),
+                            search: ProjectionSearchSettings(binarySteps: 8, walkIterations: 1, probes: 8,
+                                                             queryInversion: InversionSettings(steps: 30, polishSteps: 10, restarts: 0))),
+                         transferSamples: 24, wassersteinSamples: 1000)
     }
 
+    /// About a minute: the same stages with fewer points, anchors and steps, no projection classifier.
     public static func quick(seed: UInt64 = 0) -> EstimateSettings {
-        EstimateSettings(samples: 12, measureSamples: 1000, seed: seed, percentiles: [0.25], epsilon: 0.05, confidence: 0.95,
-                         modulusAnchors: 60, modulusSteps: 5, refinementSteps: 40, projection: false)
+        EstimateSettings(samples: 8, measureSamples: 600, seed: seed, percentiles: [0.25], epsilon: 0.1, confidence: 0.95,
+                         modulusAnchors: 40, modulusSteps: 4, refinementSteps: 20, projection: nil,
+                         transferSamples: 6, wassersteinSamples: 200)
     }
 }

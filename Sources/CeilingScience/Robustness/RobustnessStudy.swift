@@ -7,6 +7,8 @@ public enum RobustnessNotion: String, Codable, CaseIterable, Sendable {
     case latent = "z"
     case inDistribution = "in"
     case unconstrained = "unc"
+    /// r_unc of Theorem 2's projection classifier f~ (needs r_in, which it is checked against).
+    case projection
 }
 
 /// Settings of a robustness measurement; every random draw follows from `seed`.
@@ -15,7 +17,8 @@ public struct RobustnessSettings: Codable, Sendable {
     /// Generated points used to estimate the class measures (forward passes only).
     public var measureSamples = 2000
     public var seed: UInt64 = 0
-    public var notions: [RobustnessNotion] = RobustnessNotion.allCases
+    /// The projection classifier costs far more than the rest: measured only when asked for.
+    public var notions: [RobustnessNotion] = [.latent, .inDistribution, .unconstrained]
     /// Confidence of the class-measure intervals and of the r_Z self-check band.
     public var confidence = 0.95
     /// Steps of the DDN-style refinement after DeepFool.
@@ -24,6 +27,8 @@ public struct RobustnessSettings: Codable, Sendable {
     public var candidates: Int? = nil
     /// Rounds of extra effort (ball searches) when the r_Z self-check is violated.
     public var selfCheckRounds = 2
+    /// The projection classifier's stage (only when `notions` has `.projection`).
+    public var projection = ProjectionStageSettings()
 
     public init() {}
 }
@@ -63,6 +68,8 @@ public struct RobustnessMeasurement: Sendable {
     public let latentAdversary: AttackResult?
     public let inDistributionAdversary: AttackResult?
     public let unconstrainedAdversary: AttackResult?
+    /// r_unc of the projection classifier at the first `settings.projection.samples` points.
+    public let projection: ProjectionMeasurement?
 
     public func measurement(_ notion: RobustnessNotion) -> NotionMeasurement? { measurements.first { $0.notion == notion } }
 }
@@ -110,10 +117,11 @@ public struct RobustnessStudy: Sendable {
                                       refinement: MinimalNormRefinement(steps: settings.refinementSteps))
         let latentNorm = try LatentGaussian.expectedNorm(dimension: d)
         let wants = Set(settings.notions)
+        let needsInDistribution = wants.contains(.inDistribution) || wants.contains(.projection)
 
         var latent: AttackResult? = nil
         var before: LatentBoundCheck? = nil, after: LatentBoundCheck? = nil
-        if wants.contains(.latent) || wants.contains(.inDistribution) {
+        if wants.contains(.latent) || needsInDistribution {
             progress("latent robustness r_Z", 0.1)
             var result = attack.attack(map: composed, x: z, labels: labels)
             let bound = try RobustnessBound(latentDimension: d, classes: .counts(try ClassCounts(counts), confidence: settings.confidence))
@@ -143,7 +151,7 @@ public struct RobustnessStudy: Sendable {
         }
 
         var inDistribution: InDistributionAttack.Outcome? = nil
-        if wants.contains(.inDistribution), let latent {
+        if needsInDistribution, let latent {
             progress("in-distribution robustness r_in", 0.4)
             inDistribution = InDistributionAttack(metricDeepFool: LatentMetricDeepFool(candidates: settings.candidates))
                 .attack(generator: generator, classifier: classifier, z: z, labels: labels, latentAdversary: latent)
@@ -162,6 +170,13 @@ public struct RobustnessStudy: Sendable {
             }
             unconstrained = result
         }
+
+        var projection: ProjectionMeasurement? = nil
+        if wants.contains(.projection), let found = inDistribution?.result {
+            progress("projection classifier r_unc(f~)", 0.8)
+            projection = try ProjectionStage(generator: generator, classifier: classifier, settings: settings.projection)
+                .run(z: z, inDistribution: found, unconstrained: unconstrained, seed: settings.seed &+ 300)
+        }
         progress("done", 1)
 
         var measurements = [NotionMeasurement]()
@@ -173,10 +188,14 @@ public struct RobustnessStudy: Sendable {
         add(.latent, latent, latentNorm)
         add(.inDistribution, inDistribution?.result, imageNorm)
         add(.unconstrained, unconstrained, imageNorm)
+        if let robustness = projection?.robustness {
+            measurements.append(NotionMeasurement(notion: .projection, norms: robustness.norms, normalised: robustness.norms.map { $0 / imageNorm },
+                                                  censored: robustness.censoredCount, normaliser: imageNorm))
+        }
         return RobustnessMeasurement(settings: settings, latentDimension: d, expectedLatentNorm: latentNorm, expectedImageNorm: imageNorm,
                                      classCounts: counts, labels: labels, measurements: measurements,
                                      inDistributionMethods: inDistribution?.methods ?? [], selfCheckBefore: before, selfCheckAfter: after,
                                      latents: z, latentAdversary: latent, inDistributionAdversary: inDistribution?.result,
-                                     unconstrainedAdversary: unconstrained)
+                                     unconstrainedAdversary: unconstrained, projection: projection)
     }
 }

@@ -1,0 +1,67 @@
+import CeilingEngine
+import Foundation
+import Testing
+@testable import CeilingScience
+
+/// The whole estimate on small fixture models with a fixed seed: results.json is byte-identical
+/// run to run and with 1 or 2 threads (stage timings aside), and every stage is present.
+@Suite("Golden estimate")
+struct EstimateGoldenTests {
+    static func settings() -> EstimateSettings {
+        var s = EstimateSettings.quick(seed: 11)
+        s.samples = 3
+        s.measureSamples = 80
+        s.modulusAnchors = 6
+        s.modulusSteps = 2
+        s.refinementSteps = 5
+        s.transferSamples = 3
+        s.wassersteinSamples = 12
+        s.percentiles = [0.25, 0.5]
+        s.projection = ProjectionStageSettings(
+            samples: 2, inversion: InversionSettings(steps: 8, polishSteps: 4, restarts: 1),
+            search: ProjectionSearchSettings(binarySteps: 3, walkIterations: 1, probes: 3,
+                                             queryInversion: InversionSettings(steps: 4, polishSteps: 2, restarts: 0)))
+        return s
+    }
+
+    /// Real images: seeded noise in the generator's range, labelled by a fixed rule.
+    static func realData() -> CeilingEstimate.RealData {
+        var rng = SeededGenerator(seed: 4)
+        let images = Tensor(shape: [20, 3, 32, 32], data: (0..<(20 * 3072)).map { _ in min(1, max(-1, Float(rng.gaussian() * 0.5))) })
+        return CeilingEstimate.RealData(images: images, labels: (0..<20).map { $0 % 10 })
+    }
+
+    static func run(threads: Int) throws -> Data {
+        let saved = EngineThreads.count
+        defer { EngineThreads.count = saved }
+        EngineThreads.count = threads
+        let generator = try engineFixture("dcgan32_four_stage.bin")
+        let classifiers = try ["lenet5_relu.bin", "cifar_resnet18.bin"].map { name in
+            CeilingEstimate.Subject(name: name, map: try engineFixture(name).map)
+        }
+        var results = EstimateResults(status: "partial", ceilingVersion: "test", seed: 11, settings: settings(), models: [],
+                                      latentDimension: 100, expectedLatentNorm: 0)
+        try CeilingEstimate(generator: generator.graph, classifiers: classifiers, settings: settings(), realData: realData())
+            .run(into: &results, progress: { _, _ in }, checkpoint: { _ in })
+        results.stageSeconds = results.stageSeconds.mapValues { _ in 0 }
+        return try results.json()
+    }
+
+    @Test func identicalRunToRunAndAcrossThreadCounts() throws {
+        let first = try Self.run(threads: 1)
+        let again = try Self.run(threads: 1)
+        let twoThreads = try Self.run(threads: 2)
+        #expect(first == again, "two runs with the same seed differ")
+        #expect(first == twoThreads, "1 and 2 threads differ")
+
+        let results = try EstimateResults.decode(json: first)
+        #expect(results.modulus != nil && results.classifiers.count == 2 && results.transfer.count == 1 && results.wasserstein != nil)
+        for c in results.classifiers {
+            #expect(Set(c.notions.map(\.notion)) == ["z", "in", "unc", "projection"])
+            #expect(c.errorRate != nil && c.projection?.theoremTwo.checked ?? 0 > 0)
+            #expect(c.bounds.map(\.level) == [0.25, 0.5])
+        }
+        #expect(Set(results.stageSeconds.keys) == ["modulus", "classifier lenet5_relu.bin", "classifier cifar_resnet18.bin",
+                                                  "transfer lenet5_relu.bin / cifar_resnet18.bin", "Wasserstein slack"])
+    }
+}
