@@ -44,6 +44,17 @@ func shifted(_ x: Tensor, by r: Tensor, scale: Float = 1) -> Tensor {
     }
 }
 
+/// Rows `rows` of `x`, each moved by `factor` times its own row of the running total `total`
+/// (indexed by the original row): the current iterate of the DeepFool-style attacks.
+func displaced(_ x: Tensor, rows: [Int], by total: [Double], factor: Double) -> Tensor {
+    var point = gather(x, rows)
+    let size = x.sampleSize
+    for (j, s) in rows.enumerated() {
+        for i in 0..<size { point.data[j * size + i] += Float(factor * total[s * size + i]) }
+    }
+    return point
+}
+
 /// Multiplies each sample of `r` by its own factor.
 func scaledSamples(_ r: Tensor, _ factors: [Double]) -> Tensor {
     let size = r.sampleSize

@@ -24,10 +24,7 @@ public struct DeepFool: Sendable {
         var active = Array(0..<n)
         let factor = 1 + overshoot
         for _ in 0..<maxIterations where !active.isEmpty {
-            var point = gather(x, active)
-            for (j, s) in active.enumerated() {
-                for i in 0..<size { point.data[j * size + i] += Float(factor * total[s * size + i]) }
-            }
+            let point = displaced(x, rows: active, by: total, factor: factor)
             let grads = ClassGradients(map: map, at: point, classes: active.map { classes[$0] })
             var stillActive = [Int]()
             for (j, s) in active.enumerated() {

@@ -35,10 +35,7 @@ public struct LatentMetricDeepFool: Sendable {
         var active = Array(0..<n)
         let factor = 1 + overshoot
         for _ in 0..<maxIterations where !active.isEmpty {
-            var point = gather(z, active)
-            for (j, s) in active.enumerated() {
-                for i in 0..<d { point.data[j * d + i] += Float(factor * total[s * d + i]) }
-            }
+            let point = displaced(z, rows: active, by: total, factor: factor)
             let metrics = pulledBackMetrics(generator: generator, at: point)
             let grads = ClassGradients(map: composed, at: point, classes: active.map { classes[$0] })
             var stillActive = [Int]()

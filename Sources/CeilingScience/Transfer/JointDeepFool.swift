@@ -37,10 +37,7 @@ public struct JointDeepFool: Sendable {
         var active = Array(0..<n)
         let factor = 1 + overshoot
         for _ in 0..<maxIterations where !active.isEmpty {
-            var point = gather(x, active)
-            for (j, s) in active.enumerated() {
-                for i in 0..<size { point.data[j * size + i] += Float(factor * total[s * size + i]) }
-            }
+            let point = displaced(x, rows: active, by: total, factor: factor)
             let gf = ClassGradients(map: pair.f, at: point, classes: active.map { classesF[$0] })
             let gh = ClassGradients(map: pair.h, at: point, classes: active.map { classesH[$0] })
             var stillActive = [Int]()
