@@ -55,15 +55,21 @@ struct EstimateCommand: ParsableCommand {
 
     func run() throws {
         if let threads { EngineThreads.count = threads }
-        let outURL = URL(fileURLWithPath: out)
-        if FileManager.default.fileExists(atPath: out) {
-            guard force else { throw ValidationError("\(out) exists; pass --force to replace it or choose another --out") }
-            try FileManager.default.removeItem(at: outURL)
-        }
-        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+        // Every input is checked before the output directory is touched.
         let g = try ModelPair.generator(generator)
         let fs = try classifierPaths().map { try ModelPair.classifier($0, for: g) }
         let real = try RealDataFile.load(images: realDataPath(), labels: realLabels, generator: g, classes: fs.map(\.classCount))
+        let outURL = URL(fileURLWithPath: out)
+        if FileManager.default.fileExists(atPath: out) {
+            guard force else { throw ValidationError("\(out) exists; pass --force to replace it or choose another --out") }
+            // --force replaces an earlier result, never an unrelated folder.
+            let contents = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+            guard contents.isEmpty || contents.contains("results.json") else {
+                throw ValidationError("\(out) is not an output folder of ceiling (no results.json in it); --force will not delete it, choose another --out")
+            }
+            try FileManager.default.removeItem(at: outURL)
+        }
+        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         var settings = quick ? EstimateSettings.quick(seed: seed) : EstimateSettings.standard(seed: seed)
         if let samples { settings.samples = samples }
         if let epsilon { settings.epsilon = epsilon }

@@ -18,6 +18,14 @@ public struct MinimalNormRefinement: Sendable {
         self.stepFraction = stepFraction
     }
 
+    /// The step at `step`, as a fraction of epsilon: cosine-annealed from `stepFraction` to 1%.
+    func stepFraction(at step: Int) -> Double {
+        0.01 + (stepFraction - 0.01) * 0.5 * (1 + cos(Double.pi * Double(step) / Double(steps)))
+    }
+
+    /// The change of the norm budget: shrink while adversarial, grow otherwise.
+    func budgetFactor(adversarial: Bool) -> Double { adversarial ? 1 - gamma : 1 + gamma }
+
     /// The margin f_c - max_{k != c} f_k of each sample (negative when misclassified) and the
     /// runner-up class.
     static func margins(_ logits: Tensor, _ labels: [Int]) -> [(margin: Double, runnerUp: Int)] {
@@ -65,9 +73,9 @@ public struct MinimalNormRefinement: Sendable {
             if step == steps - 1 { break }
             let gradient = linear.vjp(Self.marginCotangent(margins, labels, classes: k))
             let gradNorms = sampleNorms(gradient)
-            let fraction = 0.01 + (stepFraction - 0.01) * 0.5 * (1 + cos(Double.pi * Double(step) / Double(steps)))
+            let fraction = stepFraction(at: step)
             for s in 0..<n {
-                epsilon[s] *= margins[s].margin < 0 ? 1 - gamma : 1 + gamma
+                epsilon[s] *= budgetFactor(adversarial: margins[s].margin < 0)
                 if result.success[s] { epsilon[s] = min(epsilon[s], result.norms[s]) }
                 guard gradNorms[s] > 0, epsilon[s] > 0 else { continue }
                 let scale = fraction * epsilon[s] / gradNorms[s]

@@ -17,26 +17,22 @@ import CeilingEngine
 /// and the total scaled by 1 + overshoot (the right-hand sides get 1e-6 so that a step is never
 /// zero while a label still holds).
 public struct JointDeepFool: Sendable {
-    public var overshoot: Double = 0.02
-    public var maxIterations: Int = 50
-    /// Consider only the top-k classes of each classifier's clean logits (nil: all).
-    public var candidates: Int? = nil
+    /// Overshoot, iteration cap and top-k candidate classes (of each classifier): DeepFool's.
+    public var schedule: DeepFool
 
     public init(overshoot: Double = 0.02, maxIterations: Int = 50, candidates: Int? = nil) {
-        self.overshoot = overshoot
-        self.maxIterations = maxIterations
-        self.candidates = candidates
+        schedule = DeepFool(overshoot: overshoot, maxIterations: maxIterations, candidates: candidates)
     }
 
     /// Perturbations of `x` meant to change both labels; success is not yet verified.
     public func perturbations(pair: ClassifierPair, x: Tensor, labels: (f: [Int], h: [Int])) -> Tensor {
         let n = x.batch, size = x.sampleSize
-        let classesF = candidateClasses(logits: pair.f(x), labels: labels.f, limit: candidates)
-        let classesH = candidateClasses(logits: pair.h(x), labels: labels.h, limit: candidates)
+        let classesF = candidateClasses(logits: pair.f(x), labels: labels.f, limit: schedule.candidates)
+        let classesH = candidateClasses(logits: pair.h(x), labels: labels.h, limit: schedule.candidates)
         var total = [Double](repeating: 0, count: n * size)
         var active = Array(0..<n)
-        let factor = 1 + overshoot
-        for _ in 0..<maxIterations where !active.isEmpty {
+        let factor = 1 + schedule.overshoot
+        for _ in 0..<schedule.maxIterations where !active.isEmpty {
             let point = displaced(x, rows: active, by: total, factor: factor)
             let gf = ClassGradients(map: pair.f, at: point, classes: active.map { classesF[$0] })
             let gh = ClassGradients(map: pair.h, at: point, classes: active.map { classesH[$0] })

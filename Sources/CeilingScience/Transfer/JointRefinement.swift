@@ -11,15 +11,11 @@ import CeilingEngine
 /// onto the sphere of radius epsilon. The smallest perturbation seen that fools both is kept
 /// (then verified by the caller with fresh forward passes).
 public struct JointRefinement: Sendable {
-    public var steps: Int = 100
-    public var gamma: Double = 0.05
-    /// Initial step as a fraction of epsilon, annealed by a cosine to 1% of it.
-    public var stepFraction: Double = 0.3
+    /// Steps, budget factor gamma and step schedule: those of the single-classifier refinement.
+    public var schedule: MinimalNormRefinement
 
     public init(steps: Int = 100, gamma: Double = 0.05, stepFraction: Double = 0.3) {
-        self.steps = steps
-        self.gamma = gamma
-        self.stepFraction = stepFraction
+        schedule = MinimalNormRefinement(steps: steps, gamma: gamma, stepFraction: stepFraction)
     }
 
     public func refine(pair: ClassifierPair, x: Tensor, labels: (f: [Int], h: [Int]), start: Tensor) -> AttackResult {
@@ -28,6 +24,7 @@ public struct JointRefinement: Sendable {
         var result = AttackResult.empty(labels: labels.f, shape: x.sampleShape)
         var delta = start
         var epsilon = sampleNorms(start)
+        let steps = schedule.steps
         for step in 0..<steps {
             let point = shifted(x, by: delta)
             let lf = pair.f.linearize(point), lh = pair.h.linearize(point)
@@ -54,9 +51,9 @@ public struct JointRefinement: Sendable {
                 }
             }
             let gf = lf.vjp(cf), gh = lh.vjp(ch)
-            let fraction = 0.01 + (stepFraction - 0.01) * 0.5 * (1 + cos(Double.pi * Double(step) / Double(steps)))
+            let fraction = schedule.stepFraction(at: step)
             for s in 0..<n {
-                epsilon[s] *= both[s] ? 1 - gamma : 1 + gamma
+                epsilon[s] *= schedule.budgetFactor(adversarial: both[s])
                 if result.success[s] { epsilon[s] = min(epsilon[s], result.norms[s]) }
                 var gnorm2 = 0.0
                 for i in (s * size)..<((s + 1) * size) {

@@ -47,7 +47,7 @@ public struct TransferAttack: Sendable {
         // starts from it; the per-sample minimum over the stages is kept.
         var joint = tighten(pair: pair, x: x, labels: labels,
                             result: pair.verify(x: x, labels: labels, perturbations: jointDeepFool.perturbations(pair: pair, x: x, labels: labels)))
-        if jointRefinement.steps > 0 {
+        if jointRefinement.schedule.steps > 0 {
             // Start from the best joint adversary found so far (DeepFool or a single direction).
             var seed = joint
             seed.keepBetter(fromF)
