@@ -5,93 +5,109 @@ import Foundation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time the engine against PyTorch CPU on the same networks, threads and batch.",
+        abstract: "Time the engine against PyTorch CPU on the same networks, weights, threads and batch.",
         discussion: """
-            Runs each workload here, then scripts/bench_torch.py with the same settings in the same \
-            run, and prints images per second for both and their ratio (above 1: ceiling is faster). \
-            Pass --python with an interpreter that has torch installed; without one, only ceiling's \
-            figures are printed.
+            Workloads: the DCGAN-32 generator (nz 100, ngf 64; images/s, and the modulus \
+            estimator's projected gradient ascent on ||g(z + r) - g(z)||, one direction per \
+            anchor, in anchor/direction pairs/s), and the classifiers generators/lenet.bin, \
+            lenet_pgd.bin (DeepFool only), resnet.bin and a CIFAR ResNet-18 of width 64 (forward \
+            and forward + input gradient in images/s; the project's batched DeepFool, overshoot \
+            0.02, up to 50 iterations, all class gradients in one backward pass, in seconds per \
+            sample). scripts/bench_torch.py does the same work in PyTorch with the same weights \
+            and inputs; each timed ceiling run is followed by the matching PyTorch run, so both \
+            see the same background load. The ratio is PyTorch's time per unit of work over \
+            ceiling's (above 1: ceiling is faster); for DeepFool the unit is a sample-iteration \
+            and for the ascent a gradient evaluation, which makes the two comparable when \
+            rounding ends a sample one iteration apart. GFLOP/s count the convolutions and \
+            linear layers from the graph's shapes (a pulled-back cotangent counts as a forward). \
+            Run from the repository root; pass --python with an interpreter that has torch.
             """)
 
     @Option(help: "Engine threads (and torch.set_num_threads).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Images per batch.") var batch: Int = 64
-    @Option(help: "Timed repetitions; the median is reported.") var repeats: Int = 5
+    @Option(help: "Images per batch for the plain passes.") var batch: Int = 64
+    @Option(help: "Timed repetitions per workload; the median is reported.") var repeats: Int = 5
+    @Option(help: "Samples per DeepFool run.") var deepfoolBatch: Int = 8
+    @Option(help: "Anchors of the modulus ascent (one direction each).") var anchors: Int = 32
+    @Option(help: "The estimator's ascent steps; its only radius gets three times as many.") var ascentSteps: Int = 4
+    @Option(help: "Run only workloads whose key contains this text (e.g. resnet18, deepfool).") var only: String?
     @Option(help: "Python interpreter with PyTorch for the reference figures.") var python: String = "python3"
     @Flag(help: "Skip the PyTorch reference.") var noTorch = false
+    @Flag(help: "Print one JSON object instead of the table.") var json = false
 
     func validate() throws {
-        guard threads >= 1, batch >= 1, repeats >= 1 else { throw ValidationError("--threads, --batch and --repeats must be at least 1") }
+        guard threads >= 1, batch >= 1, repeats >= 1, deepfoolBatch >= 1, anchors >= 1, ascentSteps >= 1 else {
+            throw ValidationError("--threads, --batch, --repeats, --deepfool-batch, --anchors and --ascent-steps must be at least 1")
+        }
     }
 
     func run() throws {
         EngineThreads.count = threads
-        let generator = ReferenceNetworks.dcgan32(latent: 100, width: 64, seed: 1)
-        let classifier = ReferenceNetworks.cifarResNet18(width: 64, classes: 10, seed: 2)
-        var rng = SeededGenerator(seed: 3)
-        let z = rng.gaussianTensor([batch, 100])
-        let x = rng.gaussianTensor([batch, 3, 32, 32])
-        let u = rng.gaussianTensor([batch, 10])
-        let workloads: [(key: String, label: String, run: () -> Void)] = [
-            ("dcgan32_generate", "DCGAN-32 generator forward (nz 100, ngf 64)", { _ = generator.evaluate(z) }),
-            ("resnet18_forward", "CIFAR ResNet-18 forward (width 64)", { _ = classifier.evaluate(x) }),
-            ("resnet18_input_grad", "CIFAR ResNet-18 forward + input gradient", {
-                let trace = classifier.trace(x)
-                _ = classifier.vjp(trace, cotangent: u)
-            }),
-        ]
-        var ours = [String: Double]()
+        let loadBefore = Self.loadAverage()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ceiling-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let suite = BenchSuite(batch: batch, deepFoolBatch: deepfoolBatch, anchors: anchors, ascentSteps: ascentSteps, directory: directory)
+        let workloads = try suite.workloads().filter { only == nil || $0.key.contains(only!) }
+        let torch = noTorch ? nil : startTorch()
+        defer { torch?.close() }
+
+        var results = [BenchResult]()
         for workload in workloads {
             FileHandle.standardError.write(Data("timing \(workload.label)...\n".utf8))
-            ours[workload.key] = Double(batch) / medianSeconds(repeats: repeats, workload.run)
+            results.append(measure(workload, torch: torch))
         }
-        let torch = noTorch ? nil : torchFigures()
-        print("threads \(threads), batch \(batch), median of \(repeats)" + (torch.map { ", PyTorch \($0.version)" } ?? ""))
-        let rows = workloads.map { w -> [String] in
-            let mine = ours[w.key]!
-            guard let theirs = torch?.figures[w.key] else { return [w.label, format(mine), "-", "-"] }
-            return [w.label, format(mine), format(theirs), String(format: "%.2f", mine / theirs)]
-        }
-        for line in table(header: ["workload", "ceiling img/s", "PyTorch img/s", "ratio"], rows: rows) { print(line) }
+        let report = BenchReport(threads: threads, batch: batch, repeats: repeats, torchVersion: torch?.version,
+                                 peak: MachinePeak.detect(threads: threads), load: (loadBefore, Self.loadAverage()), results: results)
+        if json { print(report.json()) } else { report.printTable() }
     }
 
-    private func format(_ value: Double) -> String { String(format: "%.1f", value) }
+    private func startTorch() -> BenchTorchServer? {
+        let script = "scripts/bench_torch.py"
+        guard FileManager.default.fileExists(atPath: script) else {
+            BenchTorchServer.note("\(script) not found (run from the repository root); PyTorch figures skipped")
+            return nil
+        }
+        return BenchTorchServer(python: python, script: script, threads: threads)
+    }
 
-    /// One warm-up run, then the median wall time of `repeats` runs.
-    private func medianSeconds(repeats: Int, _ body: () -> Void) -> Double {
-        body()
-        var times = [Double]()
+    /// Sets PyTorch up (it warms up there), warms ceiling up, then alternates timed runs.
+    private func measure(_ workload: BenchWorkload, torch: BenchTorchServer?) -> BenchResult {
+        var torchReady = false
+        var check: Double? = nil
+        if let torch {
+            do {
+                var request = workload.torchSetup
+                request["op"] = "setup"
+                request["key"] = workload.key
+                let reply = try torch.send(request)
+                check = (reply["check"] as? NSNumber)?.doubleValue
+                torchReady = true
+            } catch {
+                BenchTorchServer.note("PyTorch could not set up \(workload.key): \(error)")
+            }
+        }
+        _ = workload.run()
+        var ours = [BenchRun](), theirs = [BenchRun]()
         for _ in 0..<repeats {
             let start = DispatchTime.now().uptimeNanoseconds
-            body()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            let work = workload.run()
+            ours.append(BenchRun(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, work: work))
+            guard torchReady, let torch else { continue }
+            do {
+                let reply = try torch.send(["op": "time", "key": workload.key])
+                func value(_ key: String) -> Double { (reply[key] as? NSNumber)?.doubleValue ?? .nan }
+                theirs.append(BenchRun(seconds: value("seconds"), work: BenchWork(
+                    units: value("work"), forwardSamples: value("forward_samples"), cotangentSamples: value("cotangent_samples"))))
+            } catch {
+                BenchTorchServer.note("PyTorch failed on \(workload.key): \(error)")
+                torchReady = false
+            }
         }
-        return times.sorted()[times.count / 2]
+        return BenchResult(workload: workload, ours: BenchRun.median(ours)!, theirs: BenchRun.median(theirs), check: check)
     }
 
-    /// Runs scripts/bench_torch.py and reads its JSON; nil (with a note) when it cannot run.
-    private func torchFigures() -> (version: String, figures: [String: Double])? {
-        let script = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("scripts/bench_torch.py")
-        guard FileManager.default.fileExists(atPath: script.path) else {
-            FileHandle.standardError.write(Data("note: scripts/bench_torch.py not found (run from the repository root); PyTorch figures skipped\n".utf8))
-            return nil
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script.path, "--threads", "\(threads)", "--batch", "\(batch)", "--repeats", "\(repeats)", "--json"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        do { try process.run() } catch {
-            FileHandle.standardError.write(Data("note: cannot run \(python): \(error); PyTorch figures skipped\n".utf8))
-            return nil
-        }
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let object = try? JSONSerialization.jsonObject(with: output) as? [String: Any] else {
-            FileHandle.standardError.write(Data("note: \(python) scripts/bench_torch.py failed (is torch installed for it?); PyTorch figures skipped\n".utf8))
-            return nil
-        }
-        let figures = object.compactMapValues { ($0 as? NSNumber)?.doubleValue }
-        return (object["torch"] as? String ?? "?", figures)
+    /// The 1-minute load average, to record how busy the machine was.
+    static func loadAverage() -> Double? {
+        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.flatMap { Double($0) }
     }
 }

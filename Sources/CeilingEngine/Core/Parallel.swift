@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// How many worker threads the engine uses for per-sample work. Results never depend on it:
 /// work is split into fixed blocks of samples first, and threads only share out the blocks.
@@ -8,6 +9,11 @@ public enum EngineThreads {
 
 /// Runs `body` on each block of a fixed partition of `0..<total` into blocks of `blockSize`,
 /// spreading the blocks over `EngineThreads.count` threads.
+///
+/// Threads take the next block from a shared counter rather than a fixed share: on a machine
+/// where another process holds one of the cores, a static split leaves the fast thread idle while
+/// the slowed one finishes its half. Each block writes only its own samples, so which thread runs
+/// it never changes the result.
 func forEachBlock(total: Int, blockSize: Int, _ body: (Range<Int>) -> Void) {
     let size = max(1, blockSize)
     let blocks = (total + size - 1) / size
@@ -16,14 +22,21 @@ func forEachBlock(total: Int, blockSize: Int, _ body: (Range<Int>) -> Void) {
         for b in 0..<blocks { body((b * size)..<min(total, (b + 1) * size)) }
         return
     }
+    let next = Atomic<Int>(0)
     withoutActuallyEscaping(body) { body in
         nonisolated(unsafe) let work = body
-        DispatchQueue.concurrentPerform(iterations: threads) { worker in
-            var b = worker
-            while b < blocks {
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            while true {
+                let b = next.add(1, ordering: .relaxed).oldValue
+                guard b < blocks else { break }
                 work((b * size)..<min(total, (b + 1) * size))
-                b += threads
             }
         }
     }
+}
+
+/// Runs an elementwise kernel over `0..<count` in fixed chunks of 64 Ki values (large enough to
+/// amortise a thread hand-off, small enough to share out a few megabytes).
+func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
+    forEachBlock(total: count, blockSize: 1 << 16, body)
 }

@@ -26,14 +26,18 @@ public struct Activation: NetworkOperation {
 
     public func forward(_ inputs: [Tensor]) -> Tensor {
         let x = inputs[0]
+        let function = function
         return Tensor(shape: x.shape) { out in
+            nonisolated(unsafe) let out = out
             x.data.withUnsafeBufferPointer { xs in
-                switch function {
-                case .relu: for i in 0..<xs.count { out[i] = max(xs[i], 0) }
-                case .leakyReLU(let slope): for i in 0..<xs.count { out[i] = xs[i] > 0 ? xs[i] : slope * xs[i] }
-                case .elu(let alpha): for i in 0..<xs.count { out[i] = xs[i] > 0 ? xs[i] : alpha * Float(expm1(Double(xs[i]))) }
-                case .tanh: for i in 0..<xs.count { out[i] = Foundation.tanh(xs[i]) }
-                case .sigmoid: for i in 0..<xs.count { out[i] = Activation.sigmoid(xs[i]) }
+                forEachChunk(xs.count) { range in
+                    switch function {
+                    case .relu: for i in range { out[i] = max(xs[i], 0) }
+                    case .leakyReLU(let slope): for i in range { out[i] = xs[i] > 0 ? xs[i] : slope * xs[i] }
+                    case .elu(let alpha): for i in range { out[i] = xs[i] > 0 ? xs[i] : alpha * Float(expm1(Double(xs[i]))) }
+                    case .tanh: for i in range { out[i] = Foundation.tanh(xs[i]) }
+                    case .sigmoid: for i in range { out[i] = Activation.sigmoid(xs[i]) }
+                    }
                 }
             }
         }
@@ -44,24 +48,32 @@ public struct Activation: NetworkOperation {
     }
 
     /// Multiplies `direction` (R * N samples) by the elementwise derivative at the forward point.
+    /// The choice of function is made once per chunk, not per value, so the loops vectorise.
     private func scaleByDerivative(_ direction: Tensor, input: Tensor, output: Tensor) -> Tensor {
         let forwardCount = input.count
+        let function = function
         return Tensor(shape: direction.shape) { out in
+            nonisolated(unsafe) let out = out
             direction.data.withUnsafeBufferPointer { d in
                 input.data.withUnsafeBufferPointer { x in
                     output.data.withUnsafeBufferPointer { y in
-                        var j = 0
-                        for i in 0..<d.count {
-                            let g = d[i]
-                            switch function {
-                            case .relu: out[i] = x[j] > 0 ? g : 0
-                            case .leakyReLU(let slope): out[i] = x[j] > 0 ? g : slope * g
-                            case .elu(let alpha): out[i] = x[j] > 0 ? g : g * (y[j] + alpha)
-                            case .tanh: out[i] = g * (1 - y[j] * y[j])
-                            case .sigmoid: out[i] = g * y[j] * (1 - y[j])
+                        forEachChunk(d.count) { range in
+                            // Split the chunk where it wraps to the next copy of the forward batch.
+                            var start = range.lowerBound
+                            while start < range.upperBound {
+                                let j0 = start % forwardCount
+                                let count = min(range.upperBound - start, forwardCount - j0)
+                                let o = out.baseAddress! + start, g = d.baseAddress! + start
+                                let xj = x.baseAddress! + j0, yj = y.baseAddress! + j0
+                                switch function {
+                                case .relu: for i in 0..<count { o[i] = xj[i] > 0 ? g[i] : 0 }
+                                case .leakyReLU(let slope): for i in 0..<count { o[i] = xj[i] > 0 ? g[i] : slope * g[i] }
+                                case .elu(let alpha): for i in 0..<count { o[i] = xj[i] > 0 ? g[i] : g[i] * (yj[i] + alpha) }
+                                case .tanh: for i in 0..<count { o[i] = g[i] * (1 - yj[i] * yj[i]) }
+                                case .sigmoid: for i in 0..<count { o[i] = g[i] * yj[i] * (1 - yj[i]) }
+                                }
+                                start += count
                             }
-                            j += 1
-                            if j == forwardCount { j = 0 }
                         }
                     }
                 }

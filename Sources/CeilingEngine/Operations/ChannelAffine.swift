@@ -53,18 +53,25 @@ public struct ChannelAffine: LinearOperation {
         [apply(cotangent, withShift: false)]
     }
 
+    /// Parallel over blocks of samples of about 64 Ki values; each value is computed the same way
+    /// whichever thread runs its block.
     private func apply(_ x: Tensor, withShift: Bool) -> Tensor {
         let channels = perChannel ? scale.count : 1
-        let inner = x.sampleSize / channels
+        let size = x.sampleSize, inner = size / channels
         return Tensor(shape: x.shape) { out in
+            nonisolated(unsafe) let out = out
             x.data.withUnsafeBufferPointer { xs in
-                var i = 0
-                for _ in 0..<x.batch {
-                    for c in 0..<channels {
-                        let a = scale[c], b = withShift ? shift[c] : 0
-                        for _ in 0..<inner {
-                            out[i] = a * xs[i] + b
-                            i += 1
+                scale.withUnsafeBufferPointer { scale in
+                    shift.withUnsafeBufferPointer { shift in
+                        forEachBlock(total: x.batch, blockSize: max(1, (1 << 16) / max(1, size))) { samples in
+                            for n in samples {
+                                for c in 0..<channels {
+                                    let a = scale[c], b = withShift ? shift[c] : 0
+                                    let base = n * size + c * inner
+                                    let o = out.baseAddress! + base, v = xs.baseAddress! + base
+                                    for i in 0..<inner { o[i] = a * v[i] + b }
+                                }
+                            }
                         }
                     }
                 }

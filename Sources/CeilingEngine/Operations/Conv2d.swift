@@ -54,20 +54,25 @@ public struct Conv2d: LinearOperation {
                 weight.withUnsafeBufferPointer { w in
                     forEachBlock(total: batch, blockSize: block) { range in
                         let columns = range.count * g.outputPlane
-                        let col = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * columns)
-                        let result = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * columns)
-                        defer { col.deallocate(); result.deallocate() }
-                        for (s, n) in range.enumerated() {
-                            g.im2col(xs.baseAddress! + n * x.sampleSize, into: col, leading: columns, column: s * g.outputPlane)
-                        }
-                        BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: columns, k: g.patchSize,
-                                  a: w.baseAddress!, b: col, c: result)
-                        if let bias {
-                            bias.withUnsafeBufferPointer { b in
-                                scatterChannelMajor(result, range: range, channels: outChannels, plane: g.outputPlane, bias: b, into: out.baseAddress!)
+                        // A block of one sample: the GEMM's rows are that sample's channel planes,
+                        // so it writes the output in place instead of through a scatter.
+                        let direct = range.count == 1
+                        Scratch.withBuffer(g.patchSize * columns) { col in
+                            Scratch.withBuffer(direct ? 0 : outChannels * columns) { scratch in
+                                let result = direct ? out.baseAddress! + range.lowerBound * outChannels * g.outputPlane : scratch
+                                for (s, n) in range.enumerated() {
+                                    g.im2col(xs.baseAddress! + n * x.sampleSize, into: col, leading: columns, column: s * g.outputPlane)
+                                }
+                                BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: columns, k: g.patchSize,
+                                          a: w.baseAddress!, b: col, c: result)
+                                bias.withUnsafeOptionalBuffer { b in
+                                    if direct {
+                                        if let b { addChannelBias(b, to: result, plane: g.outputPlane) }
+                                    } else {
+                                        scatterChannelMajor(result, range: range, channels: outChannels, plane: g.outputPlane, bias: b, into: out.baseAddress!)
+                                    }
+                                }
                             }
-                        } else {
-                            scatterChannelMajor(result, range: range, channels: outChannels, plane: g.outputPlane, bias: nil, into: out.baseAddress!)
                         }
                     }
                 }
@@ -80,21 +85,29 @@ public struct Conv2d: LinearOperation {
         let batch = cotangent.batch
         let block = g.samplesPerBlock()
         let inputSize = inputs[0].sampleSize
-        var grad = Tensor(zeros: [batch] + inputs[0].sampleShape)
-        grad.data.withUnsafeMutableBufferPointer { gradInput in
+        // Each block zeroes its own samples just before col2im adds into them: in parallel, and
+        // while the memory is about to be used anyway.
+        let grad = Tensor(shape: [batch] + inputs[0].sampleShape) { gradInput in
             nonisolated(unsafe) let gradInput = gradInput
             cotangent.data.withUnsafeBufferPointer { cot in
                 weight.withUnsafeBufferPointer { w in
                     forEachBlock(total: batch, blockSize: block) { range in
                         let columns = range.count * g.outputPlane
-                        let gathered = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * columns)
-                        let col = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * columns)
-                        defer { gathered.deallocate(); col.deallocate() }
-                        gatherChannelMajor(cot.baseAddress!, range: range, channels: outChannels, plane: g.outputPlane, into: gathered)
-                        BLAS.gemm(transposeA: true, transposeB: false, m: g.patchSize, n: columns, k: outChannels,
-                                  a: w.baseAddress!, b: gathered, c: col)
-                        for (s, n) in range.enumerated() {
-                            g.col2im(col, leading: columns, column: s * g.outputPlane, into: gradInput.baseAddress! + n * inputSize)
+                        // One sample's cotangent is already the [channels, plane] matrix the GEMM reads.
+                        let direct = range.count == 1
+                        Scratch.withBuffer(direct ? 0 : outChannels * columns) { scratch in
+                            Scratch.withBuffer(g.patchSize * columns) { col in
+                                let gathered = direct ? cot.baseAddress! + range.lowerBound * outChannels * g.outputPlane : UnsafePointer(scratch)
+                                if !direct {
+                                    gatherChannelMajor(cot.baseAddress!, range: range, channels: outChannels, plane: g.outputPlane, into: scratch)
+                                }
+                                BLAS.gemm(transposeA: true, transposeB: false, m: g.patchSize, n: columns, k: outChannels,
+                                          a: w.baseAddress!, b: gathered, c: col)
+                                (gradInput.baseAddress! + range.lowerBound * inputSize).update(repeating: 0, count: range.count * inputSize)
+                                for (s, n) in range.enumerated() {
+                                    g.col2im(col, leading: columns, column: s * g.outputPlane, into: gradInput.baseAddress! + n * inputSize)
+                                }
+                            }
                         }
                     }
                 }

@@ -64,9 +64,8 @@ public struct ConvTranspose2d: LinearOperation {
                 weight.withUnsafeBufferPointer { w in
                     forEachBlock(total: batch, blockSize: block) { range in
                         let columns = range.count * g.outputPlane
-                        let gathered = UnsafeMutablePointer<Float>.allocate(capacity: inChannels * columns)
-                        let col = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * columns)
-                        defer { gathered.deallocate(); col.deallocate() }
+                        Scratch.withBuffer(inChannels * columns) { gathered in
+                        Scratch.withBuffer(g.patchSize * columns) { col in
                         gatherChannelMajor(xs.baseAddress!, range: range, channels: inChannels, plane: g.outputPlane, into: gathered)
                         BLAS.gemm(transposeA: true, transposeB: false, m: g.patchSize, n: columns, k: inChannels,
                                   a: w.baseAddress!, b: gathered, c: col)
@@ -79,6 +78,8 @@ public struct ConvTranspose2d: LinearOperation {
                                     for p in 0..<g.inputPlane { plane[p] += bias[c] }
                                 }
                             }
+                        }
+                        }
                         }
                     }
                 }
@@ -97,15 +98,16 @@ public struct ConvTranspose2d: LinearOperation {
                 weight.withUnsafeBufferPointer { w in
                     forEachBlock(total: batch, blockSize: block) { range in
                         let columns = range.count * g.outputPlane
-                        let col = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * columns)
-                        let result = UnsafeMutablePointer<Float>.allocate(capacity: inChannels * columns)
-                        defer { col.deallocate(); result.deallocate() }
+                        Scratch.withBuffer(g.patchSize * columns) { col in
+                        Scratch.withBuffer(inChannels * columns) { result in
                         for (s, n) in range.enumerated() {
                             g.im2col(cot.baseAddress! + n * cotangent.sampleSize, into: col, leading: columns, column: s * g.outputPlane)
                         }
                         BLAS.gemm(transposeA: false, transposeB: false, m: inChannels, n: columns, k: g.patchSize,
                                   a: w.baseAddress!, b: col, c: result)
                         scatterChannelMajor(result, range: range, channels: inChannels, plane: g.outputPlane, bias: nil, into: gradInput.baseAddress!)
+                        }
+                        }
                     }
                 }
             }
