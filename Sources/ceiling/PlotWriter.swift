@@ -82,10 +82,14 @@ struct PlotWriter {
         if !bound.isEmpty {
             chart.series.append(.init(label: "Theorem 3 lower bound", points: bound, color: Self.palette[1], dashed: true))
         }
-        chart.series.append(.init(label: "measured: best joint perturbation", points: Array(zip(c.eta, c.empirical)), color: Self.palette[0], step: true))
-        chart.series.append(.init(label: "\(t.first)'s own adversary direction", points: Array(zip(c.eta, c.fromF)), color: Self.palette[2], step: true))
-        chart.series.append(.init(label: "\(t.second)'s own adversary direction", points: Array(zip(c.eta, c.fromH)), color: Self.palette[4], step: true))
-        if bound.isEmpty { chart.subtitle = "Theorem 3 does not apply (p_i + delta <= 1/2 fails): measured curves only" }
+        chart.series.append(.init(label: "measured, best of all", points: Array(zip(c.eta, c.empirical)), color: Self.palette[0], step: true))
+        chart.series.append(.init(label: "\(t.first)'s adversary", points: Array(zip(c.eta, c.fromF)), color: Self.palette[2], step: true))
+        chart.series.append(.init(label: "\(t.second)'s adversary", points: Array(zip(c.eta, c.fromH)), color: Self.palette[4], step: true))
+        if bound.isEmpty {
+            chart.subtitle = "Theorem 3 does not apply (p_i + delta <= 1/2 fails): measured curves only"
+        } else if bound.allSatisfy({ $0.1 <= 0 }) {
+            chart.subtitle = "Theorem 3's lower bound is 0 at every eta shown (it needs larger radii)"
+        }
         return chart
     }
 
