@@ -45,9 +45,8 @@ struct EstimateCommand: ParsableCommand {
     /// The bundled classifiers, every `.bin` in the generator's folder whose role is classifier.
     func classifierPaths() throws -> [String] {
         if !classifier.isEmpty { return classifier }
-        let folder = URL(fileURLWithPath: generator).deletingLastPathComponent()
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        let found = files.filter { $0.hasSuffix(".bin") }.sorted().map { folder.appendingPathComponent($0).path }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: besideGenerator(""))) ?? []
+        let found = files.filter { $0.hasSuffix(".bin") }.sorted().map(besideGenerator)
             .filter { (try? Model.load($0).role) == .classifier }
         guard !found.isEmpty else { throw ValidationError("no classifier given and none found beside \(generator); pass --classifier") }
         return found
@@ -101,10 +100,17 @@ struct EstimateCommand: ParsableCommand {
         print("\nwrote \(out)/results.json, \(out)/robustness.csv and \(plots.count) plots (\(plots.joined(separator: ", ")))")
     }
 
+    /// A file in the generator's folder, as relative as --generator itself (results.json records
+    /// paths as the user gave them, not where this machine keeps them).
+    func besideGenerator(_ name: String) -> String {
+        let folder = (generator as NSString).deletingLastPathComponent
+        return folder.isEmpty ? (name.isEmpty ? "." : name) : (name.isEmpty ? folder : folder + "/" + name)
+    }
+
     /// --real-data, or the bundled real images when the bundled generator is used.
     func realDataPath() -> String? {
         if let realData { return realData }
-        let bundled = URL(fileURLWithPath: generator).deletingLastPathComponent().appendingPathComponent("real_digits.npy").path
+        let bundled = besideGenerator("real_digits.npy")
         return generator == "generators/dcgan.bin" && FileManager.default.fileExists(atPath: bundled) ? bundled : nil
     }
 
