@@ -21,7 +21,7 @@ Usage:
   python scripts/make_digits.py --seed 1 --count 60000 --out artifacts/digits_train
   python scripts/make_digits.py --seed 2 --count 10000 --out artifacts/digits_test
   python scripts/make_digits.py --seed 2 --count 64 --grid real.png   # look at samples
-  python scripts/make_digits.py --seed 3 --count 2000 --workers 2 \
+  python scripts/make_digits.py --seed 3 --count 1000 --workers 2 \
       --float-out generators/real_digits.npy --grid generators/real_samples.png
 """
 import argparse

@@ -306,11 +306,11 @@ FIXTURE_LIST: List[Fixture] = [
             classes=CIFAR_CLASSES, reduced_width=True,
             full_build=lambda: models.CIFARResNet18(num_classes=10, width=64)),
     Fixture("torchvision_resnet18", "classifier",
-            "torchvision resnet18 architecture at full width (7x7 stem, max pool, "
-            "AdaptiveAvgPool2d), num_classes=10, on 3x64x64; weights stored as F16, reference "
-            "computed in float32 from the F16-rounded weights",
-            lambda: models.TorchvisionResNet18(num_classes=10), [3, 64, 64], dtype="F16",
-            full_build=lambda: models.TorchvisionResNet18(num_classes=10)),
+            "torchvision resnet18 architecture (7x7 stem, max pool, AdaptiveAvgPool2d), "
+            "num_classes=10, on 3x64x64, REDUCED width 32 (real: 64, 11.2M weights); weights "
+            "stored as F16, reference computed in float32 from the F16-rounded weights",
+            lambda: models.TorchvisionResNet18(num_classes=10, width=32), [3, 64, 64], dtype="F16",
+            reduced_width=True, full_build=lambda: models.TorchvisionResNet18(num_classes=10)),
     Fixture("lenet5_relu", "classifier",
             "LeNet-5, ReLU, max pooling, 3x32x32 input, real width",
             lambda: models.LeNet5(act="relu", in_channels=3, input_size=32, pool="max"),

@@ -250,19 +250,20 @@ class TorchvisionResNet18(nn.Module):
     the other way round. Initialisation follows torchvision (Kaiming normal, fan_out).
     """
 
-    def __init__(self, num_classes: int = 1000, in_channels: int = 3):
+    def __init__(self, num_classes: int = 1000, in_channels: int = 3, width: int = 64):
+        """`width` scales every stage (64 is torchvision's); the layers and keys stay the same."""
         super().__init__()
-        self.inplanes = 64
-        self.conv1 = nn.Conv2d(in_channels, 64, 7, 2, 3, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
+        self.inplanes = width
+        self.conv1 = nn.Conv2d(in_channels, width, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
-        self.layer1 = self._make_layer(64, 2, 1)
-        self.layer2 = self._make_layer(128, 2, 2)
-        self.layer3 = self._make_layer(256, 2, 2)
-        self.layer4 = self._make_layer(512, 2, 2)
+        self.layer1 = self._make_layer(width, 2, 1)
+        self.layer2 = self._make_layer(2 * width, 2, 2)
+        self.layer3 = self._make_layer(4 * width, 2, 2)
+        self.layer4 = self._make_layer(8 * width, 2, 2)
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
-        self.fc = nn.Linear(512, num_classes)
+        self.fc = nn.Linear(8 * width, num_classes)
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
