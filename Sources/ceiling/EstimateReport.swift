@@ -45,7 +45,7 @@ struct EstimateReport {
                          r.classifiers.map { c in "\(c.name) " + Self.cell(c.bounds.first { $0.level == q }.map { $0.imageCertified }) }.joined(separator: ", "))
             lines.append("  measured: estimates from \(r.settings.samples) generated points per classifier, every adversary verified; censored points count as +inf.")
             if let p = r.classifiers.compactMap(\.projection).first {
-                lines.append("  projection classifier: its r_unc on the first \(p.samples) of those points (decision-based search; each query inverts g).")
+                lines.append("  projection classifier: its r_unc on the first \(p.reconstructionErrors.count) of those points (decision-based search; each query inverts g).")
             }
             if r.classifiers.contains(where: { $0.errorRate != nil }) {
                 lines.append("  error rate: on \(r.realData?.images ?? 0) labelled real images (exact count, no interval).")

@@ -175,8 +175,7 @@ public struct CeilingEstimate: Sendable {
                                             worstGapAfter: after.worstGap, atRadius: after.worstRadius, band: after.band, violated: after.violated)
         }
         let projection = measurement.projection.map { p in
-            EstimateResults.ProjectionRecord(samples: p.robustness.count, inversion: settings.projection?.inversion ?? InversionSettings(),
-                                             reconstructionErrors: p.robustness.reconstructionErrors, sources: p.robustness.sources,
+            EstimateResults.ProjectionRecord(reconstructionErrors: p.robustness.reconstructionErrors, sources: p.robustness.sources,
                                              theoremTwo: p.theoremTwo)
         }
         let record = EstimateResults.ClassifierRecord(

@@ -102,11 +102,10 @@ public struct EstimateResults: Codable, Sendable {
         public var projection: ProjectionRecord?
     }
 
-    /// The projection classifier's stage; its r_unc is the notion "projection".
+    /// The projection classifier's stage (its settings are in `settings.projection`); its r_unc
+    /// is the notion "projection".
     public struct ProjectionRecord: Codable, Sendable {
-        public let samples: Int
-        public let inversion: InversionSettings
-        /// ||g(z*(x)) - x|| per point: how exactly f~ was computed.
+        /// ||g(z*(x)) - x|| per point, one per searched point: how exactly f~ was computed.
         public let reconstructionErrors: [Double]
         /// Which candidate set each point's adversary came from.
         public let sources: [String]

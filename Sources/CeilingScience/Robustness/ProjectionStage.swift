@@ -31,12 +31,13 @@ struct ProjectionStage {
     let settings: ProjectionStageSettings
 
     /// - Parameters:
-    ///   - z: latent codes of the attacked points (x = g(z)).
+    ///   - z: latent codes of the attacked points.
+    ///   - x: their images g(z).
     ///   - inDistribution: the r_in adversary (latent perturbations), nil when not measured.
     ///   - unconstrained: the r_unc adversary (image perturbations), nil when not measured.
-    func run(z: Tensor, inDistribution: AttackResult, unconstrained: AttackResult?, seed: UInt64) throws -> ProjectionMeasurement {
+    func run(z: Tensor, x images: Tensor, inDistribution: AttackResult, unconstrained: AttackResult?, seed: UInt64) throws -> ProjectionMeasurement {
         let rows = Array(0..<min(settings.samples, z.batch))
-        let zs = gather(z, rows), x = generator(zs)
+        let zs = gather(z, rows), x = gather(images, rows)
         var inversion = settings.inversion
         inversion.seed = seed
         var search = settings.search

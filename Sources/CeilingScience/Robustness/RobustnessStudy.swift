@@ -175,7 +175,7 @@ public struct RobustnessStudy: Sendable {
         if wants.contains(.projection), let found = inDistribution?.result {
             progress("projection classifier r_unc(f~)", 0.8)
             projection = try ProjectionStage(generator: generator, classifier: classifier, settings: settings.projection)
-                .run(z: z, inDistribution: found, unconstrained: unconstrained, seed: settings.seed &+ 300)
+                .run(z: z, x: x, inDistribution: found, unconstrained: unconstrained, seed: settings.seed &+ 300)
         }
         progress("done", 1)
 
