@@ -16,10 +16,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
-        // C libraries from Debian: OpenBLAS for every GEMM, GSL for special functions and statistics.
+        // C libraries from Debian: OpenBLAS for every GEMM, oneDNN for convolutions, GSL for
+        // special functions and statistics.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CGSL", path: "Sources/CGSL"),
-        .target(name: "CeilingEngine", dependencies: ["CBLAS"]),
+        .target(name: "CeilingEngine", dependencies: ["CBLAS", "CDNNL"]),
         .target(name: "CeilingBounds", dependencies: ["CGSL"]),
         .target(name: "CeilingScience", dependencies: ["CeilingEngine", "CeilingBounds"]),
         .executableTarget(

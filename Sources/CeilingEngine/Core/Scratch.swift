@@ -7,36 +7,47 @@ import Glibc
 /// and freeing them again made the kernel map, zero and unmap fresh pages every time: up to a
 /// tenth of a ResNet pass went to page faults. Buffers only ever hold data within one call.
 enum Scratch {
-    nonisolated(unsafe) private static var free: [(pointer: UnsafeMutablePointer<Float>, capacity: Int)] = []
+    nonisolated(unsafe) private static var free: [(pointer: UnsafeMutableRawPointer, bytes: Int)] = []
     private static let lock = NSLock()
+    /// Cache-line alignment, which oneDNN's kernels expect of their buffers.
+    private static let alignment = 64
 
     /// Runs `body` with a buffer of at least `count` floats (contents undefined).
     static func withBuffer<R>(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> R) -> R {
-        if count == 0 {
-            var none: Float = 0
-            return body(&none)
+        withBytes(count * MemoryLayout<Float>.stride) { body($0.assumingMemoryBound(to: Float.self)) }
+    }
+
+    /// Runs `body` with a buffer of at least `bytes` bytes (contents undefined).
+    static func withBytes<R>(_ bytes: Int, _ body: (UnsafeMutableRawPointer) -> R) -> R {
+        if bytes == 0 {
+            var none: SIMD16<Float> = .zero
+            return withUnsafeMutableBytes(of: &none) { body($0.baseAddress!) }
         }
-        var buffer = take(count)
+        var buffer = take(bytes)
         defer { give(buffer) }
-        if buffer.capacity < count {
+        if buffer.bytes < bytes {
             buffer.pointer.deallocate()
-            buffer = (UnsafeMutablePointer<Float>.allocate(capacity: count), count)
+            buffer = (allocate(bytes), bytes)
         }
         return body(buffer.pointer)
     }
 
-    /// The smallest free buffer that fits, else the largest free one (to be replaced), else a new one.
-    private static func take(_ count: Int) -> (pointer: UnsafeMutablePointer<Float>, capacity: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        if let i = free.indices.filter({ free[$0].capacity >= count }).min(by: { free[$0].capacity < free[$1].capacity })
-            ?? free.indices.max(by: { free[$0].capacity < free[$1].capacity }) {
-            return free.remove(at: i)
-        }
-        return (UnsafeMutablePointer<Float>.allocate(capacity: count), count)
+    private static func allocate(_ bytes: Int) -> UnsafeMutableRawPointer {
+        UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: alignment)
     }
 
-    private static func give(_ buffer: (pointer: UnsafeMutablePointer<Float>, capacity: Int)) {
+    /// The smallest free buffer that fits, else the largest free one (to be replaced), else a new one.
+    private static func take(_ bytes: Int) -> (pointer: UnsafeMutableRawPointer, bytes: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let i = free.indices.filter({ free[$0].bytes >= bytes }).min(by: { free[$0].bytes < free[$1].bytes })
+            ?? free.indices.max(by: { free[$0].bytes < free[$1].bytes }) {
+            return free.remove(at: i)
+        }
+        return (allocate(bytes), bytes)
+    }
+
+    private static func give(_ buffer: (pointer: UnsafeMutableRawPointer, bytes: Int)) {
         lock.lock()
         free.append(buffer)
         lock.unlock()

@@ -1,5 +1,4 @@
-/// 2-D convolution (`nn.Conv2d`, groups 1, zero padding) computed as im2col followed by one GEMM
-/// per block of samples.
+/// 2-D convolution (`nn.Conv2d`, groups 1, zero padding), run by oneDNN (ConvolutionKernel).
 public struct Conv2d: LinearOperation {
     public let kind = "conv2d"
     public let inChannels: Int, outChannels: Int
@@ -7,6 +6,7 @@ public struct Conv2d: LinearOperation {
     /// [out, in, kh, kw] = a row-major [out, in * kh * kw] matrix.
     public let weight: [Float]
     public let bias: [Float]?
+    private let convolution: ConvolutionKernel
 
     public init(weight: [Float], bias: [Float]?, inChannels: Int, outChannels: Int,
                 kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)) {
@@ -19,6 +19,8 @@ public struct Conv2d: LinearOperation {
         self.stride = stride
         self.padding = padding
         self.dilation = dilation
+        convolution = ConvolutionKernel(weight: weight, inChannels: inChannels, outChannels: outChannels,
+                                        kernel: kernel, stride: stride, padding: padding, dilation: dilation)
     }
 
     public var parameterCount: Int { weight.count + (bias?.count ?? 0) }
@@ -40,79 +42,12 @@ public struct Conv2d: LinearOperation {
         return [outChannels, g.outHeight, g.outWidth]
     }
 
-    public func forward(_ inputs: [Tensor]) -> Tensor { convolve(inputs[0], bias: bias) }
+    public func forward(_ inputs: [Tensor]) -> Tensor { convolution.forward(inputs[0], bias: bias) }
 
-    func linearPart(_ x: Tensor) -> Tensor { convolve(x, bias: nil) }
-
-    private func convolve(_ x: Tensor, bias: [Float]?) -> Tensor {
-        let g = geometry(x.sampleShape)
-        let batch = x.batch
-        let block = g.samplesPerBlock()
-        return Tensor(shape: [batch, outChannels, g.outHeight, g.outWidth]) { out in
-            nonisolated(unsafe) let out = out
-            x.data.withUnsafeBufferPointer { xs in
-                weight.withUnsafeBufferPointer { w in
-                    forEachBlock(total: batch, blockSize: block) { range in
-                        let columns = range.count * g.outputPlane
-                        // A block of one sample: the GEMM's rows are that sample's channel planes,
-                        // so it writes the output in place instead of through a scatter.
-                        let direct = range.count == 1
-                        Scratch.withBuffer(g.patchSize * columns) { col in
-                            Scratch.withBuffer(direct ? 0 : outChannels * columns) { scratch in
-                                let result = direct ? out.baseAddress! + range.lowerBound * outChannels * g.outputPlane : scratch
-                                for (s, n) in range.enumerated() {
-                                    g.im2col(xs.baseAddress! + n * x.sampleSize, into: col, leading: columns, column: s * g.outputPlane)
-                                }
-                                BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: columns, k: g.patchSize,
-                                          a: w.baseAddress!, b: col, c: result)
-                                bias.withUnsafeOptionalBuffer { b in
-                                    if direct {
-                                        if let b { addChannelBias(b, to: result, plane: g.outputPlane) }
-                                    } else {
-                                        scatterChannelMajor(result, range: range, channels: outChannels, plane: g.outputPlane, bias: b, into: out.baseAddress!)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
+    func linearPart(_ x: Tensor) -> Tensor { convolution.forward(x, bias: nil) }
 
     public func vjp(_ cotangent: Tensor, inputs: [Tensor], output: Tensor) -> [Tensor] {
-        let g = geometry(inputs[0].sampleShape)
-        let batch = cotangent.batch
-        let block = g.samplesPerBlock()
-        let inputSize = inputs[0].sampleSize
-        // Each block zeroes its own samples just before col2im adds into them: in parallel, and
-        // while the memory is about to be used anyway.
-        let grad = Tensor(shape: [batch] + inputs[0].sampleShape) { gradInput in
-            nonisolated(unsafe) let gradInput = gradInput
-            cotangent.data.withUnsafeBufferPointer { cot in
-                weight.withUnsafeBufferPointer { w in
-                    forEachBlock(total: batch, blockSize: block) { range in
-                        let columns = range.count * g.outputPlane
-                        // One sample's cotangent is already the [channels, plane] matrix the GEMM reads.
-                        let direct = range.count == 1
-                        Scratch.withBuffer(direct ? 0 : outChannels * columns) { scratch in
-                            Scratch.withBuffer(g.patchSize * columns) { col in
-                                let gathered = direct ? cot.baseAddress! + range.lowerBound * outChannels * g.outputPlane : UnsafePointer(scratch)
-                                if !direct {
-                                    gatherChannelMajor(cot.baseAddress!, range: range, channels: outChannels, plane: g.outputPlane, into: scratch)
-                                }
-                                BLAS.gemm(transposeA: true, transposeB: false, m: g.patchSize, n: columns, k: outChannels,
-                                          a: w.baseAddress!, b: gathered, c: col)
-                                (gradInput.baseAddress! + range.lowerBound * inputSize).update(repeating: 0, count: range.count * inputSize)
-                                for (s, n) in range.enumerated() {
-                                    g.col2im(col, leading: columns, column: s * g.outputPlane, into: gradInput.baseAddress! + n * inputSize)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return [grad]
+        let shape = inputs[0].shape
+        return [convolution.backward(cotangent, height: shape[2], width: shape[3], bias: nil)]
     }
 }

@@ -1,5 +1,6 @@
 /// Transposed 2-D convolution (`nn.ConvTranspose2d`, groups 1): the adjoint of a Conv2d from the
-/// output back to the input, computed as one GEMM per block of samples followed by col2im.
+/// output back to the input, so it runs that convolution's gradient (ConvolutionKernel), and
+/// its own gradient is that convolution.
 public struct ConvTranspose2d: LinearOperation {
     public let kind = "conv_transpose2d"
     public let inChannels: Int, outChannels: Int
@@ -8,6 +9,9 @@ public struct ConvTranspose2d: LinearOperation {
     /// [in, out, kh, kw] = a row-major [in, out * kh * kw] matrix.
     public let weight: [Float]
     public let bias: [Float]?
+    /// The convolution from this operation's output to its input; [in, out, kh, kw] is its
+    /// [out, in, kh, kw] weight.
+    private let convolution: ConvolutionKernel
 
     public init(weight: [Float], bias: [Float]?, inChannels: Int, outChannels: Int, kernel: (Int, Int),
                 stride: (Int, Int), padding: (Int, Int), outputPadding: (Int, Int), dilation: (Int, Int)) {
@@ -21,6 +25,8 @@ public struct ConvTranspose2d: LinearOperation {
         self.padding = padding
         self.outputPadding = outputPadding
         self.dilation = dilation
+        convolution = ConvolutionKernel(weight: weight, inChannels: outChannels, outChannels: inChannels,
+                                        kernel: kernel, stride: stride, padding: padding, dilation: dilation)
     }
 
     public var parameterCount: Int { weight.count + (bias?.count ?? 0) }
@@ -55,63 +61,10 @@ public struct ConvTranspose2d: LinearOperation {
 
     private func transpose(_ x: Tensor, bias: [Float]?) -> Tensor {
         let g = geometry(x.sampleShape)
-        let batch = x.batch
-        let block = g.samplesPerBlock()
-        var y = Tensor(zeros: [batch, outChannels, g.height, g.width])
-        y.data.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            x.data.withUnsafeBufferPointer { xs in
-                weight.withUnsafeBufferPointer { w in
-                    forEachBlock(total: batch, blockSize: block) { range in
-                        let columns = range.count * g.outputPlane
-                        Scratch.withBuffer(inChannels * columns) { gathered in
-                        Scratch.withBuffer(g.patchSize * columns) { col in
-                        gatherChannelMajor(xs.baseAddress!, range: range, channels: inChannels, plane: g.outputPlane, into: gathered)
-                        BLAS.gemm(transposeA: true, transposeB: false, m: g.patchSize, n: columns, k: inChannels,
-                                  a: w.baseAddress!, b: gathered, c: col)
-                        for (s, n) in range.enumerated() {
-                            let sample = out.baseAddress! + n * outChannels * g.inputPlane
-                            g.col2im(col, leading: columns, column: s * g.outputPlane, into: sample)
-                            if let bias {
-                                for c in 0..<outChannels {
-                                    let plane = sample + c * g.inputPlane
-                                    for p in 0..<g.inputPlane { plane[p] += bias[c] }
-                                }
-                            }
-                        }
-                        }
-                        }
-                    }
-                }
-            }
-        }
-        return y
+        return convolution.backward(x, height: g.height, width: g.width, bias: bias)
     }
 
     public func vjp(_ cotangent: Tensor, inputs: [Tensor], output: Tensor) -> [Tensor] {
-        let g = geometry(inputs[0].sampleShape)
-        let batch = cotangent.batch
-        let block = g.samplesPerBlock()
-        let grad = Tensor(shape: [batch] + inputs[0].sampleShape) { gradInput in
-            nonisolated(unsafe) let gradInput = gradInput
-            cotangent.data.withUnsafeBufferPointer { cot in
-                weight.withUnsafeBufferPointer { w in
-                    forEachBlock(total: batch, blockSize: block) { range in
-                        let columns = range.count * g.outputPlane
-                        Scratch.withBuffer(g.patchSize * columns) { col in
-                        Scratch.withBuffer(inChannels * columns) { result in
-                        for (s, n) in range.enumerated() {
-                            g.im2col(cot.baseAddress! + n * cotangent.sampleSize, into: col, leading: columns, column: s * g.outputPlane)
-                        }
-                        BLAS.gemm(transposeA: false, transposeB: false, m: inChannels, n: columns, k: g.patchSize,
-                                  a: w.baseAddress!, b: col, c: result)
-                        scatterChannelMajor(result, range: range, channels: inChannels, plane: g.outputPlane, bias: nil, into: gradInput.baseAddress!)
-                        }
-                        }
-                    }
-                }
-            }
-        }
-        return [grad]
+        [convolution.forward(cotangent, bias: nil)]
     }
 }

@@ -1,0 +1,106 @@
+import CDNNL
+import Foundation
+
+/// A 2-D convolution with fixed weights [out, in, kh, kw], run forward (input to output) or
+/// backward (output cotangent to input cotangent) through oneDNN. Conv2d uses it forward and its
+/// gradient backward; ConvTranspose2d, being that gradient, uses it the other way round.
+///
+/// oneDNN's fast kernels want channel-blocked layouts; each block of samples is reordered from
+/// the engine's NCHW into the layout the primitive chose, convolved and reordered back. Blocks
+/// are a fixed partition of the batch (by work per sample, never by thread count) and each runs
+/// single-threaded on one engine thread, so results do not depend on the number of threads.
+final class ConvolutionKernel: @unchecked Sendable {
+    let inChannels: Int, outChannels: Int
+    let kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)
+    let weight: [Float]
+
+    enum Direction: Hashable { case forward(bias: Bool), backward }
+
+    private struct PlanKey: Hashable {
+        let direction: Direction
+        let samples: Int, height: Int, width: Int
+    }
+
+    private var plans: [PlanKey: ConvolutionPlan] = [:]
+    private let lock = NSLock()
+
+    /// Work per block: large enough to amortise a primitive call and its reorders (a few
+    /// microseconds), small enough that a batch of 8 through any ResNet layer still makes one
+    /// block per sample for the threads to share.
+    private static let flopsPerBlock = 4_000_000
+
+    init(weight: [Float], inChannels: Int, outChannels: Int,
+         kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)) {
+        self.weight = weight
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+    }
+
+    /// The output plane of an input plane `height` x `width`, as PyTorch defines it.
+    func outputPlane(height: Int, width: Int) -> (height: Int, width: Int) {
+        let g = ConvGeometry(channels: inChannels, height: height, width: width,
+                             kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+        return (g.outHeight, g.outWidth)
+    }
+
+    /// y = conv(x) (+ bias): x [N, in, H, W] -> [N, out, OH, OW].
+    func forward(_ x: Tensor, bias: [Float]?) -> Tensor {
+        let (h, w) = (x.shape[2], x.shape[3])
+        let (oh, ow) = outputPlane(height: h, width: w)
+        return run(.forward(bias: bias != nil), x, outputShape: [x.batch, outChannels, oh, ow], height: h, width: w) { plan, from, to in
+            bias.withUnsafeOptionalBuffer { plan.execute(from, to, bias: $0?.baseAddress) }
+        }
+    }
+
+    /// The adjoint of the linear part of `forward`: dy [N, out, OH, OW] -> dx [N, in, H, W] for
+    /// an input plane `height` x `width` (which `dy`'s plane alone does not fix when the stride
+    /// exceeds 1), plus a per-input-channel `bias` when given.
+    func backward(_ dy: Tensor, height: Int, width: Int, bias: [Float]?) -> Tensor {
+        run(.backward, dy, outputShape: [dy.batch, inChannels, height, width], height: height, width: width) { plan, from, to in
+            plan.execute(from, to, bias: nil)
+            guard let bias else { return }
+            let plane = height * width
+            bias.withUnsafeBufferPointer { b in
+                for sample in 0..<(plan.samples) {
+                    addChannelBias(b, to: to + sample * inChannels * plane, plane: plane)
+                }
+            }
+        }
+    }
+
+    private func run(_ direction: Direction, _ input: Tensor, outputShape: [Int], height: Int, width: Int,
+                     _ body: (ConvolutionPlan, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> Tensor {
+        let batch = input.batch
+        let (oh, ow) = outputPlane(height: height, width: width)
+        let flopsPerSample = 2 * outChannels * inChannels * kernel.0 * kernel.1 * oh * ow
+        let block = max(1, min(batch, Self.flopsPerBlock / max(1, flopsPerSample)))
+        let inputSize = input.sampleSize
+        let outputSize = outputShape.dropFirst().reduce(1, *)
+        // Plans for the block sizes this batch needs, made before the threads start.
+        let plansBySize = Dictionary(uniqueKeysWithValues: Set([block, batch % block].filter { $0 > 0 }).map {
+            ($0, plan(PlanKey(direction: direction, samples: $0, height: height, width: width)))
+        })
+        return Tensor(shape: outputShape) { out in
+            nonisolated(unsafe) let out = out
+            input.data.withUnsafeBufferPointer { xs in
+                forEachBlock(total: batch, blockSize: block) { range in
+                    body(plansBySize[range.count]!, xs.baseAddress! + range.lowerBound * inputSize,
+                         out.baseAddress! + range.lowerBound * outputSize)
+                }
+            }
+        }
+    }
+
+    private func plan(_ key: PlanKey) -> ConvolutionPlan {
+        lock.lock()
+        defer { lock.unlock() }
+        if let plan = plans[key] { return plan }
+        let plan = ConvolutionPlan(self, direction: key.direction, samples: key.samples, height: key.height, width: key.width)
+        plans[key] = plan
+        return plan
+    }
+}
