@@ -18,93 +18,20 @@ struct PoolWindow: Sendable {
         return [shape[0], oh, ow]
     }
 
+    /// The outputs `ow` whose whole window lies inside the image's columns (no padding, no clipping).
+    func interiorColumns(width: Int, outWidth: Int) -> Range<Int> {
+        let low = (padding.1 + stride.1 - 1) / stride.1
+        let lastStart = width + padding.1 - kernel.1
+        let high = lastStart < 0 ? 0 : min(outWidth, lastStart / stride.1 + 1)
+        return min(low, high)..<max(low, high)
+    }
+
     /// The clipped window of output (oh, ow): rows h0..<h1, columns w0..<w1, and the padded size.
     @inline(__always)
     func window(_ oh: Int, _ ow: Int, _ h: Int, _ w: Int) -> (Int, Int, Int, Int, Int) {
         let hs = oh * stride.0 - padding.0, ws = ow * stride.1 - padding.1
         let padded = (min(hs + kernel.0, h + padding.0) - hs) * (min(ws + kernel.1, w + padding.1) - ws)
         return (max(hs, 0), min(hs + kernel.0, h), max(ws, 0), min(ws + kernel.1, w), padded)
-    }
-}
-
-/// `nn.MaxPool2d`. The backward pass and the JVP route each direction through the arg-max of the
-/// forward window (first maximum, as PyTorch picks it).
-public struct MaxPool2d: NetworkOperation {
-    public let kind = "max_pool2d"
-    let pool: PoolWindow
-    public init(kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int)) {
-        pool = PoolWindow(kernel: kernel, stride: stride, padding: padding)
-    }
-
-    public func outputShape(for inputShapes: [[Int]]) throws(ShapeError) -> [Int] {
-        try pool.validate(singleInput(inputShapes, kind), kind)
-    }
-
-    /// Index within the sample of each output's maximum.
-    private func argmax(_ x: Tensor) -> (values: [Float], index: [Int32], shape: [Int]) {
-        let (c, h, w) = (x.shape[1], x.shape[2], x.shape[3])
-        let (oh, ow) = pool.outputSize(h, w)
-        var values = [Float](), index = [Int32]()
-        values.reserveCapacity(x.batch * c * oh * ow)
-        index.reserveCapacity(x.batch * c * oh * ow)
-        x.data.withUnsafeBufferPointer { xs in
-            for n in 0..<x.batch {
-                for ch in 0..<c {
-                    let plane = (n * c + ch) * h * w
-                    for i in 0..<oh {
-                        for j in 0..<ow {
-                            let (h0, h1, w0, w1, _) = pool.window(i, j, h, w)
-                            var best = -Float.infinity, at = h0 * w + w0
-                            for r in h0..<h1 {
-                                for s in w0..<w1 where xs[plane + r * w + s] > best || xs[plane + r * w + s].isNaN {
-                                    best = xs[plane + r * w + s]
-                                    at = r * w + s
-                                    if best.isNaN { break }
-                                }
-                            }
-                            values.append(best)
-                            index.append(Int32(ch * h * w + at))
-                        }
-                    }
-                }
-            }
-        }
-        return (values, index, [x.batch, c, oh, ow])
-    }
-
-    public func forward(_ inputs: [Tensor]) -> Tensor {
-        let (values, _, shape) = argmax(inputs[0])
-        return Tensor(shape: shape, data: values)
-    }
-
-    public func vjp(_ cotangent: Tensor, inputs: [Tensor], output: Tensor) -> [Tensor] {
-        let x = inputs[0]
-        let (_, index, _) = argmax(x)
-        let outSize = output.sampleSize, inSize = x.sampleSize, n = x.batch
-        var grad = Tensor(zeros: [cotangent.batch] + x.sampleShape)
-        grad.data.withUnsafeMutableBufferPointer { g in
-            cotangent.data.withUnsafeBufferPointer { cot in
-                for b in 0..<cotangent.batch {
-                    let source = (b % n) * outSize
-                    for k in 0..<outSize { g[b * inSize + Int(index[source + k])] += cot[b * outSize + k] }
-                }
-            }
-        }
-        return [grad]
-    }
-
-    public func jvp(_ tangents: [Tensor], inputs: [Tensor], output: Tensor) -> Tensor {
-        let x = inputs[0], t = tangents[0]
-        let (_, index, _) = argmax(x)
-        let outSize = output.sampleSize, inSize = x.sampleSize, n = x.batch
-        return Tensor(shape: [t.batch] + output.sampleShape) { out in
-            t.data.withUnsafeBufferPointer { ts in
-                for b in 0..<t.batch {
-                    let source = (b % n) * outSize
-                    for k in 0..<outSize { out[b * outSize + k] = ts[b * inSize + Int(index[source + k])] }
-                }
-            }
-        }
     }
 }
 
