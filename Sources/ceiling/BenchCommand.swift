@@ -89,10 +89,12 @@ struct BenchCommand: ParsableCommand {
         _ = workload.run()
         var ours = [BenchRun](), theirs = [BenchRun]()
         for _ in 0..<repeats {
+            Self.settle()
             let start = DispatchTime.now().uptimeNanoseconds
             let work = workload.run()
             ours.append(BenchRun(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, work: work))
             guard torchReady, let torch else { continue }
+            Self.settle()
             do {
                 let reply = try torch.send(["op": "time", "key": workload.key])
                 func value(_ key: String) -> Double { (reply[key] as? NSNumber)?.doubleValue ?? .nan }
@@ -104,6 +106,13 @@ struct BenchCommand: ParsableCommand {
             }
         }
         return BenchResult(workload: workload, ours: BenchRun.median(ours)!, theirs: BenchRun.median(theirs), check: check)
+    }
+
+    /// A pause before each timed run. PyTorch's OpenMP workers spin for a while after their last
+    /// task before they sleep; without the pause they would still hold the cores during the first
+    /// milliseconds of the engine's run (and the engine's workers during PyTorch's).
+    static func settle() {
+        Thread.sleep(forTimeInterval: 0.05)
     }
 
     /// The 1-minute load average, to record how busy the machine was.
