@@ -14,6 +14,10 @@ public struct Graph: Sendable {
     public let nodes: [Node]
     /// The value the graph returns.
     public let output: Int
+    /// What each node runs: its own operation, or that with a following batch norm folded in.
+    private let operations: [any NetworkOperation]
+    /// Values whose node absorbed the batch norm after it (see foldAffineNodes).
+    private let foldedValues: Set<Int>
 
     /// Builds the graph, inferring every node's shape; throws naming the node whose input does not fit.
     public init(inputShape: [Int], nodes: [(name: String, operation: any NetworkOperation, inputs: [Int])], output: Int) throws(GraphError) {
@@ -36,6 +40,13 @@ public struct Graph: Sendable {
         guard output >= 0 && output <= built.count else { throw GraphError("the graph's output is not one of its values") }
         self.nodes = built
         self.output = output
+        (operations, foldedValues) = foldAffineNodes(built, output: output)
+    }
+
+    /// The operation that produces value `index` in a pass that ends at value `target`. A pass
+    /// that ends at a folded layer's own value needs that layer as it is, without the batch norm.
+    private func operation(_ index: Int, endingAt target: Int) -> any NetworkOperation {
+        index == target && foldedValues.contains(index) ? nodes[index - 1].operation : operations[index - 1]
     }
 
     /// Per-sample shape of value `index`.
@@ -57,8 +68,8 @@ public struct Graph: Sendable {
         let last = until ?? output
         var values = [input]
         values.reserveCapacity(last + 1)
-        for node in nodes.prefix(last) {
-            values.append(node.operation.forward(node.inputs.map { values[$0] }))
+        for (i, node) in nodes.prefix(last).enumerated() {
+            values.append(operation(i + 1, endingAt: last).forward(node.inputs.map { values[$0] }))
         }
         return Trace(values: values)
     }
@@ -81,9 +92,9 @@ public struct Graph: Sendable {
             guard let g = grads[index] else { continue }
             grads[index] = nil
             let node = nodes[index - 1]
-            let inputGrads = node.operation.vjp(g, inputs: node.inputs.map { trace.values[$0] }, output: trace.values[index])
+            let inputGrads = operation(index, endingAt: target).vjp(g, inputs: node.inputs.map { trace.values[$0] }, output: trace.values[index])
             for (source, grad) in zip(node.inputs, inputGrads) {
-                grads[source] = grads[source].map { accumulate($0, grad) } ?? grad
+                grads[source] = grads[source].map { elementwiseSum($0, grad) } ?? grad
             }
         }
         return grads[0] ?? Tensor(zeros: [cotangent.batch] + inputShape)
@@ -98,18 +109,10 @@ public struct Graph: Sendable {
         var tangents = [tangent]
         for node in nodes.prefix(target) {
             let index = tangents.count
-            tangents.append(node.operation.jvp(node.inputs.map { tangents[$0] },
+            tangents.append(operation(index, endingAt: target).jvp(node.inputs.map { tangents[$0] },
                                                inputs: node.inputs.map { trace.values[$0] }, output: trace.values[index]))
         }
         return tangents[target]
-    }
-
-    private func accumulate(_ a: Tensor, _ b: Tensor) -> Tensor {
-        var sum = a
-        sum.data.withUnsafeMutableBufferPointer { s in
-            b.data.withUnsafeBufferPointer { x in for i in 0..<x.count { s[i] += x[i] } }
-        }
-        return sum
     }
 }
 

@@ -32,8 +32,14 @@ public struct Activation: NetworkOperation {
             x.data.withUnsafeBufferPointer { xs in
                 forEachChunk(xs.count) { range in
                     switch function {
-                    case .relu: for i in range { out[i] = max(xs[i], 0) }
-                    case .leakyReLU(let slope): for i in range { out[i] = xs[i] > 0 ? xs[i] : slope * xs[i] }
+                    case .relu:
+                        mapElements(range.count, into: out.baseAddress! + range.lowerBound, xs.baseAddress! + range.lowerBound) { x in
+                            x.replacing(with: 0, where: x .< 0)
+                        }
+                    case .leakyReLU(let slope):
+                        mapElements(range.count, into: out.baseAddress! + range.lowerBound, xs.baseAddress! + range.lowerBound) { x in
+                            x.replacing(with: slope * x, where: .!(x .> 0))
+                        }
                     case .elu(let alpha): for i in range { out[i] = xs[i] > 0 ? xs[i] : alpha * Float(expm1(Double(xs[i]))) }
                     case .tanh: for i in range { out[i] = Foundation.tanh(xs[i]) }
                     case .sigmoid: for i in range { out[i] = Activation.sigmoid(xs[i]) }
@@ -66,11 +72,16 @@ public struct Activation: NetworkOperation {
                                 let o = out.baseAddress! + start, g = d.baseAddress! + start
                                 let xj = x.baseAddress! + j0, yj = y.baseAddress! + j0
                                 switch function {
-                                case .relu: for i in 0..<count { o[i] = xj[i] > 0 ? g[i] : 0 }
-                                case .leakyReLU(let slope): for i in 0..<count { o[i] = xj[i] > 0 ? g[i] : slope * g[i] }
-                                case .elu(let alpha): for i in 0..<count { o[i] = xj[i] > 0 ? g[i] : g[i] * (yj[i] + alpha) }
-                                case .tanh: for i in 0..<count { o[i] = g[i] * (1 - yj[i] * yj[i]) }
-                                case .sigmoid: for i in 0..<count { o[i] = g[i] * yj[i] * (1 - yj[i]) }
+                                case .relu:
+                                    mapElements(count, into: o, g, xj, yj) { g, x, _ in g.replacing(with: 0, where: .!(x .> 0)) }
+                                case .leakyReLU(let slope):
+                                    mapElements(count, into: o, g, xj, yj) { g, x, _ in g.replacing(with: slope * g, where: .!(x .> 0)) }
+                                case .elu(let alpha):
+                                    mapElements(count, into: o, g, xj, yj) { g, x, y in (g * (y + alpha)).replacing(with: g, where: x .> 0) }
+                                case .tanh:
+                                    mapElements(count, into: o, g, xj, yj) { g, _, y in g * (1 - y * y) }
+                                case .sigmoid:
+                                    mapElements(count, into: o, g, xj, yj) { g, _, y in g * y * (1 - y) }
                                 }
                                 start += count
                             }

@@ -41,19 +41,9 @@ public struct Add: NetworkOperation {
         return inputShapes[0]
     }
 
-    public func forward(_ inputs: [Tensor]) -> Tensor { sum(inputs[0], inputs[1]) }
+    public func forward(_ inputs: [Tensor]) -> Tensor { elementwiseSum(inputs[0], inputs[1]) }
 
     public func vjp(_ cotangent: Tensor, inputs: [Tensor], output: Tensor) -> [Tensor] { [cotangent, cotangent] }
 
-    public func jvp(_ tangents: [Tensor], inputs: [Tensor], output: Tensor) -> Tensor { sum(tangents[0], tangents[1]) }
-
-    private func sum(_ a: Tensor, _ b: Tensor) -> Tensor {
-        Tensor(shape: a.shape) { out in
-            a.data.withUnsafeBufferPointer { x in
-                b.data.withUnsafeBufferPointer { y in
-                    for i in 0..<x.count { out[i] = x[i] + y[i] }
-                }
-            }
-        }
-    }
+    public func jvp(_ tangents: [Tensor], inputs: [Tensor], output: Tensor) -> Tensor { elementwiseSum(tangents[0], tangents[1]) }
 }
