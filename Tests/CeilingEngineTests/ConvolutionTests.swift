@@ -1,0 +1,109 @@
+import Testing
+@testable import CeilingEngine
+
+/// Conv2d and ConvTranspose2d against a direct sum in Double, on shapes that take each of the
+/// kernel's routes: its own forward and backward primitives, the adjoint's backward primitive for
+/// small planes, the adjoint's forward primitive for large ones, and blocks of several samples.
+@Suite("Convolution against a direct sum")
+struct ConvolutionTests {
+    struct Case: CustomStringConvertible, Sendable {
+        let batch: Int, inChannels: Int, outChannels: Int, height: Int, width: Int
+        let kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)
+        var description: String { "\(batch)x\(inChannels)x\(height)x\(width) -> \(outChannels) k\(kernel) s\(stride) p\(padding) d\(dilation)" }
+    }
+
+    static let cases = [
+        // A small plane at stride 1: forward through the adjoint's backward kernel.
+        Case(batch: 3, inChannels: 5, outChannels: 7, height: 6, width: 5, kernel: (3, 3), stride: (1, 1), padding: (1, 1), dilation: (1, 1)),
+        // A large plane at stride 1: backward through the adjoint's forward kernel.
+        Case(batch: 2, inChannels: 3, outChannels: 4, height: 34, width: 33, kernel: (3, 2), stride: (1, 1), padding: (2, 0), dilation: (2, 1)),
+        // Stride 2: no adjoint; tiny work per sample, so blocks of several samples.
+        Case(batch: 9, inChannels: 2, outChannels: 3, height: 9, width: 8, kernel: (3, 3), stride: (2, 2), padding: (1, 1), dilation: (1, 1)),
+        // Padding beyond the kernel's reach: no adjoint at stride 1 either.
+        Case(batch: 2, inChannels: 4, outChannels: 2, height: 12, width: 10, kernel: (2, 2), stride: (1, 1), padding: (2, 2), dilation: (1, 1)),
+    ]
+
+    /// y[n, o, i, j] = sum w[o, c, a, b] x[n, c, i*s - p + a*d, j*s - p + b*d].
+    static func direct(_ c: Case, _ w: [Float], _ x: [Float], outHeight oh: Int, outWidth ow: Int) -> [Double] {
+        var y = [Double](repeating: 0, count: c.batch * c.outChannels * oh * ow)
+        for n in 0..<c.batch {
+            for o in 0..<c.outChannels {
+                for i in 0..<oh {
+                    for j in 0..<ow {
+                        var sum = 0.0
+                        for ch in 0..<c.inChannels {
+                            for a in 0..<c.kernel.0 {
+                                for b in 0..<c.kernel.1 {
+                                    let r = i * c.stride.0 - c.padding.0 + a * c.dilation.0
+                                    let s = j * c.stride.1 - c.padding.1 + b * c.dilation.1
+                                    guard r >= 0, r < c.height, s >= 0, s < c.width else { continue }
+                                    sum += Double(w[((o * c.inChannels + ch) * c.kernel.0 + a) * c.kernel.1 + b])
+                                        * Double(x[((n * c.inChannels + ch) * c.height + r) * c.width + s])
+                                }
+                            }
+                        }
+                        y[((n * c.outChannels + o) * oh + i) * ow + j] = sum
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    static func expectClose(_ a: [Float], _ b: [Double], _ what: String) {
+        let scale = max(1e-3, b.map(abs).max() ?? 0)
+        let worst = zip(a, b).map { abs(Double($0) - $1) }.max() ?? 0
+        #expect(a.count == b.count)
+        #expect(worst / scale < 1e-5, "\(what): max |difference| / max |reference| = \(worst / scale)")
+    }
+
+    @Test(arguments: cases)
+    func conv2dMatches(_ c: Case) {
+        let w = randomValues(c.outChannels * c.inChannels * c.kernel.0 * c.kernel.1, seed: 1)
+        let bias = randomValues(c.outChannels, seed: 2)
+        let x = randomTensor([c.batch, c.inChannels, c.height, c.width], seed: 3)
+        let conv = Conv2d(weight: w, bias: bias, inChannels: c.inChannels, outChannels: c.outChannels,
+                          kernel: c.kernel, stride: c.stride, padding: c.padding, dilation: c.dilation)
+        let y = conv.forward([x])
+        let (oh, ow) = (y.shape[2], y.shape[3])
+        let plain = Self.direct(c, w, x.data, outHeight: oh, outWidth: ow)
+        let plane = oh * ow
+        Self.expectClose(y.data, plain.enumerated().map { $1 + Double(bias[($0 / plane) % c.outChannels]) }, "forward")
+
+        // <vjp(u), v> = <u, conv(v)> for every v: check it on the basis of one sample's input.
+        let u = randomTensor(y.shape, seed: 4)
+        let gradient = conv.vjp(u, inputs: [x], output: y)[0]
+        var expected = [Double](repeating: 0, count: x.count)
+        for k in 0..<(c.inChannels * c.height * c.width) {
+            var e = [Float](repeating: 0, count: c.inChannels * c.height * c.width)
+            e[k] = 1
+            let single = Case(batch: 1, inChannels: c.inChannels, outChannels: c.outChannels, height: c.height, width: c.width,
+                              kernel: c.kernel, stride: c.stride, padding: c.padding, dilation: c.dilation)
+            let response = Self.direct(single, w, e, outHeight: oh, outWidth: ow)
+            for n in 0..<c.batch {
+                let cotangent = u.data[(n * response.count)..<((n + 1) * response.count)]
+                expected[n * e.count + k] = zip(cotangent, response).reduce(0) { $0 + Double($1.0) * $1.1 }
+            }
+        }
+        Self.expectClose(gradient.data, expected, "input gradient")
+    }
+
+    @Test(arguments: cases)
+    func convTranspose2dIsTheAdjoint(_ c: Case) {
+        // ConvTranspose2d with weight [in_t = out, out_t = in, kh, kw] maps y back to x.
+        let w = randomValues(c.outChannels * c.inChannels * c.kernel.0 * c.kernel.1, seed: 5)
+        let conv = Conv2d(weight: w, bias: nil, inChannels: c.inChannels, outChannels: c.outChannels,
+                          kernel: c.kernel, stride: c.stride, padding: c.padding, dilation: c.dilation)
+        let x = randomTensor([c.batch, c.inChannels, c.height, c.width], seed: 6)
+        let y = conv.forward([x])
+        let extra = (c.height + 2 * c.padding.0 - c.dilation.0 * (c.kernel.0 - 1) - 1) % c.stride.0
+        let extraW = (c.width + 2 * c.padding.1 - c.dilation.1 * (c.kernel.1 - 1) - 1) % c.stride.1
+        let transposed = ConvTranspose2d(weight: w, bias: nil, inChannels: c.outChannels, outChannels: c.inChannels, kernel: c.kernel,
+                                         stride: c.stride, padding: c.padding, outputPadding: (extra, extraW), dilation: c.dilation)
+        let u = randomTensor(y.shape, seed: 7)
+        let back = transposed.forward([u])
+        #expect(back.shape == x.shape)
+        Self.expectClose(back.data, conv.vjp(u, inputs: [x], output: y)[0].data.map(Double.init), "transposed forward")
+        Self.expectClose(transposed.vjp(x, inputs: [u], output: back)[0].data, y.data.map(Double.init), "transposed gradient")
+    }
+}
