@@ -1,9 +1,8 @@
 import Testing
 @testable import CeilingEngine
 
-/// Conv2d and ConvTranspose2d against a direct sum in Double, on shapes that take each of the
-/// kernel's routes: its own forward and backward primitives, the adjoint's backward primitive for
-/// small planes, the adjoint's forward primitive for large ones, and blocks of several samples.
+/// Conv2d and ConvTranspose2d against a direct sum in Double: small and large planes, dilation,
+/// asymmetric kernels, padding beyond the kernel, and blocks of one and of several samples.
 @Suite("Convolution against a direct sum")
 struct ConvolutionTests {
     struct Case: CustomStringConvertible, Sendable {
@@ -13,13 +12,10 @@ struct ConvolutionTests {
     }
 
     static let cases = [
-        // A small plane at stride 1: forward through the adjoint's backward kernel.
         Case(batch: 3, inChannels: 5, outChannels: 7, height: 6, width: 5, kernel: (3, 3), stride: (1, 1), padding: (1, 1), dilation: (1, 1)),
-        // A large plane at stride 1: backward through the adjoint's forward kernel.
         Case(batch: 2, inChannels: 3, outChannels: 4, height: 34, width: 33, kernel: (3, 2), stride: (1, 1), padding: (2, 0), dilation: (2, 1)),
-        // Stride 2: no adjoint; tiny work per sample, so blocks of several samples.
+        // Tiny work per sample: blocks of several samples.
         Case(batch: 9, inChannels: 2, outChannels: 3, height: 9, width: 8, kernel: (3, 3), stride: (2, 2), padding: (1, 1), dilation: (1, 1)),
-        // Padding beyond the kernel's reach: no adjoint at stride 1 either.
         Case(batch: 2, inChannels: 4, outChannels: 2, height: 12, width: 10, kernel: (2, 2), stride: (1, 1), padding: (2, 2), dilation: (1, 1)),
     ]
 

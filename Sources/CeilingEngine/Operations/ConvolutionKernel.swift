@@ -47,50 +47,10 @@ final class ConvolutionKernel: @unchecked Sendable {
         return (g.outHeight, g.outWidth)
     }
 
-    /// The adjoint convolution, [in, out, kh, kw] = this one's weights with in and out swapped and
-    /// the kernel turned by 180 degrees, padded so that it maps this one's output plane back to
-    /// its input plane. Its gradient is this convolution and the other way round, so either
-    /// direction can run on the other's kernel: oneDNN's backward kernel is up to twice as fast as
-    /// its forward one on small planes with many channels, and slower on large ones. Only stride-1
-    /// convolutions (padding at most the dilated kernel's reach) have one.
-    private lazy var adjoint: ConvolutionKernel? = {
-        let reach = (dilation.0 * (kernel.0 - 1), dilation.1 * (kernel.1 - 1))
-        guard stride == (1, 1), padding.0 <= reach.0, padding.1 <= reach.1 else { return nil }
-        let (kh, kw) = kernel
-        var turned = [Float](repeating: 0, count: weight.count)
-        for o in 0..<outChannels {
-            for i in 0..<inChannels {
-                for a in 0..<kh {
-                    for b in 0..<kw {
-                        turned[((i * outChannels + o) * kh + (kh - 1 - a)) * kw + (kw - 1 - b)] = weight[((o * inChannels + i) * kh + a) * kw + b]
-                    }
-                }
-            }
-        }
-        return ConvolutionKernel(weight: turned, inChannels: outChannels, outChannels: inChannels, kernel: kernel, stride: (1, 1),
-                                 padding: (reach.0 - padding.0, reach.1 - padding.1), dilation: dilation)
-    }()
-
-    /// Output planes up to this size run forward on the adjoint's backward kernel; planes from
-    /// `largePlane` on run backward on the adjoint's forward kernel (measured on AVX-512 with
-    /// oneDNN 2.6: 3x3 convolutions with 512 channels on 4x4 run forward 2x faster that way,
-    /// 64 channels on 32x32 run backward 1.2x faster; in between the two kernels are even).
-    private static let smallPlane = 64, largePlane = 1024
-
-    private func adjointIf(_ useful: Bool) -> ConvolutionKernel? {
-        guard useful else { return nil }
-        lock.lock()
-        defer { lock.unlock() }
-        return adjoint
-    }
-
     /// y = conv(x) (+ bias): x [N, in, H, W] -> [N, out, OH, OW].
     func forward(_ x: Tensor, bias: [Float]?) -> Tensor {
         let (h, w) = (x.shape[2], x.shape[3])
         let (oh, ow) = outputPlane(height: h, width: w)
-        if let adjoint = adjointIf(oh * ow <= Self.smallPlane) {
-            return adjoint.backward(x, height: oh, width: ow, bias: bias)
-        }
         return run(.forward(bias: bias != nil), x, outputShape: [x.batch, outChannels, oh, ow], height: h, width: w) { plan, from, to in
             bias.withUnsafeOptionalBuffer { plan.execute(from, to, bias: $0?.baseAddress) }
         }
@@ -100,10 +60,7 @@ final class ConvolutionKernel: @unchecked Sendable {
     /// an input plane `height` x `width` (which `dy`'s plane alone does not fix when the stride
     /// exceeds 1), plus a per-input-channel `bias` when given.
     func backward(_ dy: Tensor, height: Int, width: Int, bias: [Float]?) -> Tensor {
-        if bias == nil, let adjoint = adjointIf(dy.shape[2] * dy.shape[3] >= Self.largePlane) {
-            return adjoint.forward(dy, bias: nil)
-        }
-        return run(.backward, dy, outputShape: [dy.batch, inChannels, height, width], height: height, width: width) { plan, from, to in
+        run(.backward, dy, outputShape: [dy.batch, inChannels, height, width], height: height, width: width) { plan, from, to in
             plan.execute(from, to, bias: nil)
             guard let bias else { return }
             let plane = height * width
