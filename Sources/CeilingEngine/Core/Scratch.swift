@@ -3,9 +3,10 @@ import Foundation
 import Glibc
 #endif
 
-/// Work buffers (oneDNN's blocked copies of activations, its scratchpads) kept between calls. Allocating megabytes per block
-/// and freeing them again made the kernel map, zero and unmap fresh pages every time: up to a
-/// tenth of a ResNet pass went to page faults. Buffers only ever hold data within one call.
+/// Work buffers (oneDNN's blocked copies of activations, its scratchpads) kept between calls.
+/// Allocating megabytes per block and freeing them again made the kernel map, zero and unmap
+/// fresh pages every time: up to a tenth of a ResNet pass went to page faults. Buffers only ever
+/// hold data within one call.
 enum Scratch {
     nonisolated(unsafe) private static var free: [(pointer: UnsafeMutableRawPointer, bytes: Int)] = []
     private static let lock = NSLock()
