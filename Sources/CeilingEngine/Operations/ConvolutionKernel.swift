@@ -25,9 +25,12 @@ final class ConvolutionKernel: @unchecked Sendable {
     private let lock = NSLock()
 
     /// Work per block: large enough to amortise a primitive call and its reorders (a few
-    /// microseconds), small enough that a batch of 8 through any ResNet layer still makes one
-    /// block per sample for the threads to share.
+    /// microseconds), small enough that a ResNet's 3x3 layers (5 to 75 MFLOP per sample) make one
+    /// block per sample for the threads to share, even in a batch of 8.
     private static let flopsPerBlock = 4_000_000
+    /// A plan is compiled for each block size a layer meets (the full block and the remainder of
+    /// each batch size); capping the block bounds how many a tiny layer can collect.
+    private static let maxSamplesPerBlock = 64
 
     init(weight: [Float], inChannels: Int, outChannels: Int,
          kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)) {
@@ -77,7 +80,7 @@ final class ConvolutionKernel: @unchecked Sendable {
         let batch = input.batch
         let (oh, ow) = outputPlane(height: height, width: width)
         let flopsPerSample = 2 * outChannels * inChannels * kernel.0 * kernel.1 * oh * ow
-        let block = max(1, min(batch, Self.flopsPerBlock / max(1, flopsPerSample)))
+        let block = max(1, min(batch, Self.maxSamplesPerBlock, Self.flopsPerBlock / max(1, flopsPerSample)))
         let inputSize = input.sampleSize
         let outputSize = outputShape.dropFirst().reduce(1, *)
         // Plans for the block sizes this batch needs, made before the threads start.
