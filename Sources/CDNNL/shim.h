@@ -2,7 +2,8 @@
 #include <oneapi/dnnl/dnnl.h>
 
 // Debian builds oneDNN on OpenMP (libgomp). The engine runs each block of samples on one of its
-// own threads, so each call is told to stay on that thread.
+// own threads, so each call is told to stay on that thread: this sets the calling thread's
+// OpenMP default to one thread, which an application embedding the engine would inherit there.
 void omp_set_num_threads(int count);
 
 // The execution-argument indices, which Swift cannot import through the header's macro aliases.
