@@ -8,7 +8,6 @@ enum BLAS {
     /// Called once, before the first GEMM.
     static let configured: Bool = {
         openblas_set_num_threads(1)
-        _ = HeapTuning.applied
         return true
     }()
 

@@ -45,12 +45,23 @@ enum DNNL {
     static func same(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
         withUnsafePointer(to: a) { a in withUnsafePointer(to: b) { b in dnnl_memory_desc_equal(a, b) != 0 } }
     }
+
+    /// Runs `body` with a stream for primitives executed one after another on the calling thread,
+    /// and OpenMP told to stay on that thread for them.
+    static func withStream<R>(_ body: (dnnl_stream_t) -> R) -> R {
+        var stream: dnnl_stream_t?
+        check(dnnl_stream_create(&stream, engine, UInt32(dnnl_stream_default_flags.rawValue)), "creating a stream")
+        defer { dnnl_stream_destroy(stream) }
+        omp_set_num_threads(1)
+        return body(stream!)
+    }
 }
 
 /// A oneDNN primitive with the size of the scratch memory it asks for.
 final class DNNLPrimitive: @unchecked Sendable {
     let handle: dnnl_primitive_t
     let scratchpadBytes: Int
+    private let scratchpadDescriptor: dnnl_memory_desc_t
 
     /// Creates the primitive of `pd` and releases `pd`.
     init(_ pd: dnnl_primitive_desc_t) {
@@ -58,6 +69,7 @@ final class DNNLPrimitive: @unchecked Sendable {
         DNNL.check(dnnl_primitive_create(&primitive, pd), "creating a primitive")
         handle = primitive!
         scratchpadBytes = DNNL.bytes(DNNL.query(pd, dnnl_query_scratchpad_md))
+        scratchpadDescriptor = DNNL.descriptor([max(1, scratchpadBytes / 4 + 1)], dnnl_x)
         dnnl_primitive_desc_destroy(pd)
     }
 
@@ -73,9 +85,10 @@ final class DNNLPrimitive: @unchecked Sendable {
 
     deinit { dnnl_primitive_destroy(handle) }
 
-    /// Runs the primitive on `arguments` (index, descriptor, data) with `scratchpad` on the
-    /// calling thread, and waits for it.
-    func execute(_ arguments: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)], scratchpad: UnsafeMutableRawPointer) {
+    /// Runs the primitive on `arguments` (index, descriptor, data) with `scratchpad` on `stream`
+    /// (see DNNL.withStream), and waits for it.
+    func execute(_ arguments: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)], scratchpad: UnsafeMutableRawPointer,
+                 on stream: dnnl_stream_t) {
         var memories = [dnnl_memory_t?]()
         defer { for memory in memories { dnnl_memory_destroy(memory) } }
         var args = [dnnl_exec_arg_t]()
@@ -86,13 +99,7 @@ final class DNNLPrimitive: @unchecked Sendable {
             memories.append(memory)
             args.append(dnnl_exec_arg_t(arg: index, memory: memory))
         }
-        var stream: dnnl_stream_t?
-        DNNL.check(dnnl_stream_create(&stream, DNNL.engine, UInt32(dnnl_stream_default_flags.rawValue)), "creating a stream")
-        defer { dnnl_stream_destroy(stream) }
-        omp_set_num_threads(1)
         DNNL.check(dnnl_primitive_execute(handle, stream, Int32(args.count), args), "executing a primitive")
         DNNL.check(dnnl_stream_wait(stream), "waiting for a primitive")
     }
-
-    private var scratchpadDescriptor: dnnl_memory_desc_t { DNNL.descriptor([max(1, scratchpadBytes / 4 + 1)], dnnl_x) }
 }

@@ -19,11 +19,18 @@ func mapElements(_ count: Int, into out: UnsafeMutablePointer<Float>,
     for k in 0..<rest { out[i + k] = value[k] }
 }
 
+/// out[i] = f(a[i], b[i]) for i < count.
+@inline(__always)
+func mapElements(_ count: Int, into out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                 _ f: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) {
+    mapElements(count, into: out, a, b, b) { x, y, _ in f(x, y) }
+}
+
 /// out[i] = f(a[i]) for i < count.
 @inline(__always)
 func mapElements(_ count: Int, into out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>,
                  _ f: (SIMD16<Float>) -> SIMD16<Float>) {
-    mapElements(count, into: out, a, a, a) { x, _, _ in f(x) }
+    mapElements(count, into: out, a, a) { x, _ in f(x) }
 }
 
 @inline(__always)
@@ -48,7 +55,7 @@ func elementwiseSum(_ a: Tensor, _ b: Tensor) -> Tensor {
             b.data.withUnsafeBufferPointer { y in
                 forEachChunk(x.count) { range in
                     let i = range.lowerBound
-                    mapElements(range.count, into: out.baseAddress! + i, x.baseAddress! + i, y.baseAddress! + i, y.baseAddress! + i) { x, y, _ in x + y }
+                    mapElements(range.count, into: out.baseAddress! + i, x.baseAddress! + i, y.baseAddress! + i) { x, y in x + y }
                 }
             }
         }

@@ -13,11 +13,6 @@ enum Scratch {
     /// Cache-line alignment, which oneDNN's kernels expect of their buffers.
     private static let alignment = 64
 
-    /// Runs `body` with a buffer of at least `count` floats (contents undefined).
-    static func withBuffer<R>(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> R) -> R {
-        withBytes(count * MemoryLayout<Float>.stride) { body($0.assumingMemoryBound(to: Float.self)) }
-    }
-
     /// Runs `body` with a buffer of at least `bytes` bytes (contents undefined).
     static func withBytes<R>(_ bytes: Int, _ body: (UnsafeMutableRawPointer) -> R) -> R {
         if bytes == 0 {

@@ -27,7 +27,7 @@ func foldAffineNodes(_ nodes: [Graph.Node], output: Int) -> (operations: [any Ne
     for (j, node) in nodes.enumerated() {
         guard let affine = node.operation as? ChannelAffine, affine.perChannel, node.inputs.count == 1 else { continue }
         let value = node.inputs[0]
-        guard value > 0, value != output, readers[value] == 1, !folded.contains(value),
+        guard value > 0, value != output, readers[value] == 1,
               let layer = operations[value - 1] as? any AffineAbsorbing, layer.outputChannels == affine.scale.count else { continue }
         operations[value - 1] = layer.absorbing(scale: affine.scale, shift: affine.shift)
         operations[j] = Absorbed(kind: affine.kind)

@@ -65,6 +65,7 @@ public struct Graph: Sendable {
     public func trace(_ input: Tensor, until: Int? = nil) -> Trace {
         precondition(input.sampleShape == inputShape, "input \(describe(shape: input.shape)) does not match the graph's [N] + \(describe(shape: inputShape))")
         precondition(input.batch > 0, "empty batch")
+        _ = HeapTuning.applied  // once per process, before the first pass allocates its activations
         let last = until ?? output
         var values = [input]
         values.reserveCapacity(last + 1)

@@ -43,11 +43,18 @@ final class ConvolutionKernel: @unchecked Sendable {
         self.dilation = dilation
     }
 
-    /// The output plane of an input plane `height` x `width`, as PyTorch defines it.
+    /// The output plane of an input plane `height` x `width`, as PyTorch defines it (floor).
     func outputPlane(height: Int, width: Int) -> (height: Int, width: Int) {
-        let g = ConvGeometry(channels: inChannels, height: height, width: width,
-                             kernel: kernel, stride: stride, padding: padding, dilation: dilation)
-        return (g.outHeight, g.outWidth)
+        ((height + 2 * padding.0 - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1,
+         (width + 2 * padding.1 - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1)
+    }
+
+    /// The input plane that `backward` gives for an output plane `height` x `width`: the smallest
+    /// one mapping onto it, grown by `extra` rows and columns (`output_padding`; less than the
+    /// stride, so the output plane stays the same).
+    func inputPlane(height: Int, width: Int, extra: (Int, Int)) -> (height: Int, width: Int) {
+        ((height - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kernel.0 - 1) + extra.0 + 1,
+         (width - 1) * stride.1 - 2 * padding.1 + dilation.1 * (kernel.1 - 1) + extra.1 + 1)
     }
 
     /// y = conv(x) (+ bias): x [N, in, H, W] -> [N, out, OH, OW].
@@ -83,15 +90,14 @@ final class ConvolutionKernel: @unchecked Sendable {
         let block = max(1, min(batch, Self.maxSamplesPerBlock, Self.flopsPerBlock / max(1, flopsPerSample)))
         let inputSize = input.sampleSize
         let outputSize = outputShape.dropFirst().reduce(1, *)
-        // Plans for the block sizes this batch needs, made before the threads start.
-        let plansBySize = Dictionary(uniqueKeysWithValues: Set([block, batch % block].filter { $0 > 0 }).map {
-            ($0, plan(PlanKey(direction: direction, samples: $0, height: height, width: width)))
-        })
+        // The plans for a full block and for the last, shorter one, made before the threads start.
+        let full = plan(PlanKey(direction: direction, samples: block, height: height, width: width))
+        let last = batch % block == 0 ? full : plan(PlanKey(direction: direction, samples: batch % block, height: height, width: width))
         return Tensor(shape: outputShape) { out in
             nonisolated(unsafe) let out = out
             input.data.withUnsafeBufferPointer { xs in
                 forEachBlock(total: batch, blockSize: block) { range in
-                    body(plansBySize[range.count]!, xs.baseAddress! + range.lowerBound * inputSize,
+                    body(range.count == block ? full : last, xs.baseAddress! + range.lowerBound * inputSize,
                          out.baseAddress! + range.lowerBound * outputSize)
                 }
             }
@@ -105,5 +111,23 @@ final class ConvolutionKernel: @unchecked Sendable {
         let plan = ConvolutionPlan(self, direction: key.direction, samples: key.samples, height: key.height, width: key.width)
         plans[key] = plan
         return plan
+    }
+}
+
+/// Adds `bias[c]` to every value of channel plane `c` of one sample [channels, plane].
+private func addChannelBias(_ bias: UnsafeBufferPointer<Float>, to sample: UnsafeMutablePointer<Float>, plane: Int) {
+    for c in bias.indices {
+        let values = sample + c * plane, b = bias[c]
+        for p in 0..<plane { values[p] += b }
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    /// The array's buffer, or nil, for kernels that take an optional bias.
+    fileprivate func withUnsafeOptionalBuffer<R>(_ body: (UnsafeBufferPointer<Float>?) -> R) -> R {
+        switch self {
+        case .some(let array): array.withUnsafeBufferPointer { body($0) }
+        case .none: body(nil)
+        }
     }
 }

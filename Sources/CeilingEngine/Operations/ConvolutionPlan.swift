@@ -74,8 +74,10 @@ final class ConvolutionPlan: @unchecked Sendable {
         weights = UnsafeMutableRawPointer.allocate(byteCount: max(1, DNNL.bytes(weightDescriptor)), alignment: 64)
         kernel.weight.withUnsafeBytes { plain in
             Scratch.withBytes(scratchpadBytes) { pad in
-                weightReorder.execute([(Int32(CDNNL_ARG_SRC), plainWeights, UnsafeMutableRawPointer(mutating: plain.baseAddress!)),
-                                       (Int32(CDNNL_ARG_DST), weightDescriptor, weights)], scratchpad: pad)
+                DNNL.withStream { stream in
+                    weightReorder.execute([(Int32(CDNNL_ARG_SRC), plainWeights, UnsafeMutableRawPointer(mutating: plain.baseAddress!)),
+                                           (Int32(CDNNL_ARG_DST), weightDescriptor, weights)], scratchpad: pad, on: stream)
+                }
             }
         }
     }
@@ -88,14 +90,18 @@ final class ConvolutionPlan: @unchecked Sendable {
         Scratch.withBytes(toInner == nil ? 0 : DNNL.bytes(innerInput)) { innerIn in
             Scratch.withBytes(fromInner == nil ? 0 : DNNL.bytes(innerOutput)) { innerOut in
                 Scratch.withBytes(scratchpadBytes) { pad in
-                    let source = toInner == nil ? input : innerIn
-                    let destination = fromInner == nil ? output : innerOut
-                    toInner?.execute([(Int32(CDNNL_ARG_SRC), plainInput, input), (Int32(CDNNL_ARG_DST), innerInput, innerIn)], scratchpad: pad)
-                    var arguments = [(inputArgument, innerInput, source), (Int32(CDNNL_ARG_WEIGHTS), weightDescriptor, weights),
-                                     (outputArgument, innerOutput, destination)]
-                    if let bias { arguments.append((Int32(CDNNL_ARG_BIAS), biasDescriptor, UnsafeMutableRawPointer(mutating: bias))) }
-                    primitive.execute(arguments, scratchpad: pad)
-                    fromInner?.execute([(Int32(CDNNL_ARG_SRC), innerOutput, innerOut), (Int32(CDNNL_ARG_DST), plainOutput, output)], scratchpad: pad)
+                    DNNL.withStream { stream in
+                        let source = toInner == nil ? input : innerIn
+                        let destination = fromInner == nil ? output : innerOut
+                        toInner?.execute([(Int32(CDNNL_ARG_SRC), plainInput, input), (Int32(CDNNL_ARG_DST), innerInput, innerIn)],
+                                         scratchpad: pad, on: stream)
+                        var arguments = [(inputArgument, innerInput, source), (Int32(CDNNL_ARG_WEIGHTS), weightDescriptor, weights),
+                                         (outputArgument, innerOutput, destination)]
+                        if let bias { arguments.append((Int32(CDNNL_ARG_BIAS), biasDescriptor, UnsafeMutableRawPointer(mutating: bias))) }
+                        primitive.execute(arguments, scratchpad: pad, on: stream)
+                        fromInner?.execute([(Int32(CDNNL_ARG_SRC), innerOutput, innerOut), (Int32(CDNNL_ARG_DST), plainOutput, output)],
+                                           scratchpad: pad, on: stream)
+                    }
                 }
             }
         }
