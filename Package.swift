@@ -21,13 +21,15 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CGSL", path: "Sources/CGSL"),
+        // The one JSON configuration every written file and --json output uses.
+        .target(name: "CeilingJSON"),
         .target(name: "CeilingEngine", dependencies: ["CBLAS", "CDNNL"]),
-        .target(name: "CeilingBounds", dependencies: ["CGSL"]),
-        .target(name: "CeilingScience", dependencies: ["CeilingEngine", "CeilingBounds"]),
+        .target(name: "CeilingBounds", dependencies: ["CGSL", "CeilingJSON"]),
+        .target(name: "CeilingScience", dependencies: ["CeilingEngine", "CeilingBounds", "CeilingJSON"]),
         .executableTarget(
             name: "ceiling",
             dependencies: [
-                "CeilingEngine", "CeilingBounds", "CeilingScience",
+                "CeilingEngine", "CeilingBounds", "CeilingScience", "CeilingJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),

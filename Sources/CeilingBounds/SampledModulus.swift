@@ -1,3 +1,4 @@
+import CeilingJSON
 import Foundation
 
 /// A monotone modulus of continuity given as a curve of points (s_j, omega_j), linearly
@@ -206,7 +207,7 @@ extension SampledModulus {
     public init(json data: Data) throws {
         let shape: FileShape
         do {
-            shape = try JSONDecoder().decode(FileShape.self, from: data)
+            shape = try JSONCoding.decoder().decode(FileShape.self, from: data)
         } catch {
             throw BoundError.invalidModulus("not a JSON object of the modulus shape (\(Self.describe(error)))")
         }
@@ -241,9 +242,7 @@ extension SampledModulus {
     /// The curve as JSON in the documented shape (keys sorted; certified curves omit
     /// `confidence`).
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return try encoder.encode(FileShape(kind: kind.rawValue, radii: radii, omega: omega, epsilon: epsilon, confidence: confidence))
+        try JSONCoding.encoder().encode(FileShape(kind: kind.rawValue, radii: radii, omega: omega, epsilon: epsilon, confidence: confidence))
     }
 
     private static func describe(_ error: Error) -> String {

@@ -1,23 +1,18 @@
+import CeilingJSON
 import Foundation
 
 /// Everything one `ceiling` run finds, as written to results.json. Censored robustness values
 /// (no adversary found) are `nil` (JSON null) and count as +infinity in every percentile.
 public struct EstimateResults: Codable, Sendable {
-    /// results.json: snake_case keys, sorted so that equal results give equal bytes; the few
-    /// non-finite numbers (censored norms inside sub-records) as the strings "inf" / "nan".
+    /// results.json in the tool's one JSON configuration (`JSONCoding`): equal results give
+    /// equal bytes; the few non-finite numbers (censored norms inside sub-records) are the
+    /// strings "inf" / "nan".
     public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(self)
+        try JSONCoding.encoder().encode(self)
     }
 
     public static func decode(json data: Data) throws -> EstimateResults {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try decoder.decode(EstimateResults.self, from: data)
+        try JSONCoding.decoder().decode(EstimateResults.self, from: data)
     }
 
     public struct ModelRecord: Codable, Sendable {

@@ -1,4 +1,5 @@
 import CeilingBounds
+import CeilingJSON
 import Foundation
 
 /// The JSON document of a modulus estimate: the curve in the shape `SampledModulus` reads
@@ -152,12 +153,9 @@ public struct ModulusFile: Codable, Sendable {
     /// The document as JSON (sorted keys), checked to read back as a valid `SampledModulus`.
     /// - Throws: `ModulusError.invalidRadii` if the curve would not read back.
     public func jsonData() throws(ModulusError) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let data: Data
         do {
-            data = try encoder.encode(self)
+            data = try JSONCoding.encoder().encode(self)
             _ = try SampledModulus(json: data)
         } catch {
             throw .invalidRadii("the modulus file would not read back: \(error)")

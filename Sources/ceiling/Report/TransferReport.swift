@@ -1,4 +1,5 @@
 import CeilingBounds
+import CeilingJSON
 import CeilingScience
 import Foundation
 
@@ -27,40 +28,45 @@ struct TransferReport {
         func median(_ xs: [Double]) -> String { String(format: "%.4g", EmpiricalDistribution(xs).quantile(0.5)) }
         lines.append("")
         lines.append(String(format: "%d attacked points, mean ||g(z)|| = %.4g", m.jointNorms.count, m.meanImageNorm))
-        lines += table(header: ["quantity", "median", "censored"], rows: [
+        lines += TextTable(header: ["quantity", "median", "censored"], rows: [
             ["r_unc(f)", median(m.normsF), "\(m.normsF.filter { !$0.isFinite }.count)"],
             ["r_unc(h)", median(m.normsH), "\(m.normsH.filter { !$0.isFinite }.count)"],
             ["joint (best)", median(m.jointNorms), "\(m.jointNorms.filter { !$0.isFinite }.count)"],
             ["  f's direction", median(m.fromFNorms), "\(m.fromFNorms.filter { !$0.isFinite }.count)"],
             ["  h's direction", median(m.fromHNorms), "\(m.fromHNorms.filter { !$0.isFinite }.count)"],
             ["  joint attack", median(m.attackNorms), "\(m.attackNorms.filter { !$0.isFinite }.count)"],
-        ])
+        ]).lines()
         lines.append(String(format: "f's minimal adversary also changes h: %.1f%%; h's changes f: %.1f%%",
                             m.transferRateF * 100, m.transferRateH * 100))
         lines.append("")
         let c = m.curve
-        lines += table(header: ["eta", "Theorem 3 bound", "empirical (both)", "f's direction", "h's direction"],
+        lines += TextTable(header: ["eta", "Theorem 3 bound", "empirical (both)", "f's direction", "h's direction"],
                        rows: c.eta.indices.map { i in
                            [String(format: "%.4g", c.eta[i]), c.bound[i].map { String(format: "%.4f", $0) } ?? "-",
                             String(format: "%.4f", c.empirical[i]), String(format: "%.4f", c.fromF[i]), String(format: "%.4f", c.fromH[i])]
-                       })
+                       }).lines()
         return lines.joined(separator: "\n")
     }
 
-    /// The measurement as JSON, +infinity (censored) written as null.
+    /// The measurement as results.json holds it for a pair (censored norms as "inf"), with the
+    /// models and the version beside its fields.
     static func json(_ measured: TransferMeasurement, models: [String]) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
-        let object = try JSONSerialization.jsonObject(with: try encoder.encode(measured))
-        func censoredAsNull(_ value: Any) -> Any {
-            if let s = value as? String, s == "+inf" { return NSNull() }
-            if let a = value as? [Any] { return a.map(censoredAsNull) }
-            if let d = value as? [String: Any] { return d.mapValues(censoredAsNull) }
-            return value
-        }
-        var root = censoredAsNull(object) as! [String: Any]
-        root["models"] = models
-        root["ceiling_version"] = CeilingVersion.string
-        return try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
+        try JSONCoding.encoder().encode(TransferFile(measurement: measured, models: models, ceilingVersion: CeilingVersion.string))
     }
+}
+
+/// `ceiling transfer --json`: the measurement's own fields, then `models` and `ceiling_version`.
+private struct TransferFile: Encodable {
+    let measurement: TransferMeasurement
+    let models: [String]
+    let ceilingVersion: String
+
+    func encode(to encoder: any Encoder) throws {
+        try measurement.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(models, forKey: .models)
+        try container.encode(ceilingVersion, forKey: .ceilingVersion)
+    }
+
+    private enum CodingKeys: String, CodingKey { case models, ceilingVersion }
 }

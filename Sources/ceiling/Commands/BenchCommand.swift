@@ -1,5 +1,6 @@
 import ArgumentParser
 import CeilingEngine
+import CeilingJSON
 import Foundation
 
 struct BenchCommand: ParsableCommand {
@@ -58,7 +59,7 @@ struct BenchCommand: ParsableCommand {
         }
         let report = BenchReport(threads: threads, batch: batch, repeats: repeats, torchVersion: torch?.version,
                                  peak: MachinePeak.detect(threads: threads), load: (loadBefore, Self.loadAverage()), results: results)
-        if json { print(report.json()) } else { report.printTable() }
+        if json { print(try JSONCoding.text(report.record)) } else { report.printTable() }
     }
 
     private func startTorch() -> BenchTorchServer? {

@@ -32,7 +32,7 @@ struct BenchReport {
             return [w.label, w.unit.rawValue, ours, Self.format(w.figure(theirs), w.unit), String(format: "%.2f", ratio), mine,
                     String(format: "%.1f (%.0f%%)", theirs.gflops(w.flopsPerSample), 100 * theirs.gflops(w.flopsPerSample) / peak.gflops)]
         }
-        for line in table(header: header, rows: rows) { print(line) }
+        for line in TextTable(header: header, rows: rows).lines() { print(line) }
         for r in results where r.workload.unit != .imagesPerSecond {
             let theirs = r.theirs.map { String(format: "%.0f", $0.work.units) } ?? "-"
             let what = r.workload.unit == .secondsPerSample ? "sample-iterations" : "gradient evaluations"
@@ -45,30 +45,32 @@ struct BenchReport {
         print("load average (1 min) before \(Self.format(load.before)), after \(Self.format(load.after))")
     }
 
-    func json() -> String {
-        let rows: [[String: Any]] = results.map { r in
-            var row: [String: Any] = [
-                "key": r.workload.key, "label": r.workload.label, "unit": r.workload.unit.rawValue,
-                "ceiling": r.workload.figure(r.ours), "ceiling_seconds": r.ours.seconds, "ceiling_work": r.ours.work.units,
-                "ceiling_gflops": r.ours.gflops(r.workload.flopsPerSample), "flops_per_sample": r.workload.flopsPerSample,
-            ]
-            if let theirs = r.theirs, let ratio = r.ratio {
-                row["torch"] = r.workload.figure(theirs)
-                row["torch_seconds"] = theirs.seconds
-                row["torch_work"] = theirs.work.units
-                row["torch_gflops"] = theirs.gflops(r.workload.flopsPerSample)
-                row["ratio"] = ratio
-            }
-            if let check = r.check { row["check"] = check }
-            return row
+    /// `ceiling bench --json`; PyTorch's fields and the load averages are left out when absent.
+    struct Record: Encodable {
+        struct Workload: Encodable {
+            let key: String, label: String, unit: String
+            let ceiling: Double, ceilingSeconds: Double, ceilingWork: Double, ceilingGflops: Double, flopsPerSample: Double
+            let torch: Double?, torchSeconds: Double?, torchWork: Double?, torchGflops: Double?, ratio: Double?
+            let check: Double?
         }
-        var object: [String: Any] = ["threads": threads, "batch": batch, "repeats": repeats, "workloads": rows,
-                                     "peak_gflops": peak.gflops, "peak": peak.description]
-        if let torchVersion { object["torch"] = torchVersion }
-        if let before = load.before { object["load_before"] = before }
-        if let after = load.after { object["load_after"] = after }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        let threads: Int, batch: Int, repeats: Int
+        let workloads: [Workload]
+        let peakGflops: Double, peak: String
+        let torch: String?
+        let loadBefore: Double?, loadAfter: Double?
+    }
+
+    var record: Record {
+        let workloads = results.map { r in
+            let w = r.workload, theirs = r.ratio == nil ? nil : r.theirs
+            return Record.Workload(
+                key: w.key, label: w.label, unit: w.unit.rawValue, ceiling: w.figure(r.ours), ceilingSeconds: r.ours.seconds,
+                ceilingWork: r.ours.work.units, ceilingGflops: r.ours.gflops(w.flopsPerSample), flopsPerSample: w.flopsPerSample,
+                torch: theirs.map { w.figure($0) }, torchSeconds: theirs?.seconds, torchWork: theirs?.work.units,
+                torchGflops: theirs?.gflops(w.flopsPerSample), ratio: r.ratio, check: r.check)
+        }
+        return Record(threads: threads, batch: batch, repeats: repeats, workloads: workloads, peakGflops: peak.gflops,
+                      peak: peak.description, torch: torchVersion, loadBefore: load.before, loadAfter: load.after)
     }
 
     static func format(_ value: Double, _ unit: BenchWorkload.Unit) -> String {

@@ -1,7 +1,17 @@
 import ArgumentParser
 import CeilingEngine
+import CeilingJSON
 import CeilingScience
 import Foundation
+
+/// `ceiling attack --json`: per-sample norms, null where censored.
+struct AttackRecord: Encodable {
+    let classifier: String, input: String, refinementSteps: Int
+    @NonFiniteAsNull var norms: [Double]
+    let labels: [Int], adversarialLabels: [Int]
+    let censored: Int
+    let ceilingVersion: String
+}
 
 /// `ceiling attack`: the minimal-L2 unconstrained robustness r_unc of given images, each against
 /// the classifier's own prediction, with the attack of `ceiling robustness` (DeepFool, DDN-style
@@ -44,25 +54,21 @@ struct AttackCommand: ParsableCommand {
 
         let distribution = EmpiricalDistribution(result.norms)
         print("r_unc of \(x.batch) images (\(result.censoredCount) censored)")
-        print(table(header: ["quantity", "value"], rows: [
+        print(TextTable(header: ["quantity", "value"], rows: [
             ["median", String(format: "%.6g", distribution.quantile(0.5))],
             ["25%", String(format: "%.6g", distribution.quantile(0.25))],
             ["75%", String(format: "%.6g", distribution.quantile(0.75))],
-        ]).joined(separator: "\n"))
+        ]).lines().joined(separator: "\n"))
         if let output {
             var adversarial = x
             for i in 0..<x.count { adversarial.data[i] += result.perturbations.data[i] }
             try NPY.write(adversarial, to: output)
         }
         if let json {
-            let object: [String: Any] = [
-                "classifier": classifier, "input": input, "refinement_steps": refinementSteps,
-                "norms": result.norms.map { $0.isFinite ? $0 as Any : NSNull() },
-                "labels": result.labels, "adversarial_labels": result.adversarialLabels,
-                "censored": result.censoredCount, "ceiling_version": CeilingVersion.string,
-            ]
-            try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-                .write(to: URL(fileURLWithPath: json))
+            let record = AttackRecord(classifier: classifier, input: input, refinementSteps: refinementSteps, norms: result.norms,
+                                      labels: result.labels, adversarialLabels: result.adversarialLabels,
+                                      censored: result.censoredCount, ceilingVersion: CeilingVersion.string)
+            try JSONCoding.encoder().encode(record).write(to: URL(fileURLWithPath: json))
         }
     }
 }

@@ -1,19 +1,4 @@
-import ArgumentParser
 import CeilingEngine
-
-struct InspectCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "inspect",
-        abstract: "Print a model's role, layers with output shapes, parameter count and glue.")
-
-    @Argument(help: "A ceiling model file (.bin).")
-    var model: String
-
-    func run() throws {
-        let model = try Model.load(model)
-        print(ModelSummary(model).text)
-    }
-}
 
 /// The human-readable description of a loaded model.
 struct ModelSummary {
@@ -39,7 +24,7 @@ struct ModelSummary {
             return [node.name, node.operation.kind, inputs, batchShape(node.shape),
                     node.operation.parameterCount == 0 ? "" : node.operation.parameterCount.formatted()]
         }
-        lines.append(contentsOf: table(header: ["layer", "operation", "inputs", "output shape", "parameters"], rows: rows).map { "  " + $0 })
+        lines.append(contentsOf: TextTable(header: ["layer", "operation", "inputs", "output shape", "parameters"], rows: rows).lines(indent: "  "))
         if model.logits != model.graph.output {
             lines.append("  (the attacks use the logits of '\(model.graph.nodes[model.logits - 1].name)')")
         }
@@ -56,18 +41,4 @@ struct ModelSummary {
         if let s = glue.resize { parts.append("resize to \(s[0])x\(s[1]) (bilinear)") }
         return parts.joined(separator: ", then ")
     }
-}
-
-func batchShape(_ shape: [Int]) -> String {
-    "[N, " + shape.map(String.init).joined(separator: ", ") + "]"
-}
-
-/// Left-aligned columns with a rule under the header.
-func table(header: [String], rows: [[String]]) -> [String] {
-    let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
-    func line(_ cells: [String]) -> String {
-        zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-            .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
-    }
-    return [line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line)
 }

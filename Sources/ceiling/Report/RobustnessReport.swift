@@ -1,4 +1,5 @@
 import CeilingEngine
+import CeilingJSON
 import CeilingScience
 import Foundation
 
@@ -27,7 +28,7 @@ struct RobustnessReport {
             for q in percentiles { row += [Self.number(notion.quantile(q)), Self.number(notion.quantile(q, normalised: true))] }
             return row + ["\(notion.censored) of \(notion.norms.count)"]
         }
-        lines += table(header: header, rows: rows).map { "  " + $0 }
+        lines += TextTable(header: header, rows: rows).lines(indent: "  ")
         lines.append(String(format: "  normalised by E||z|| = %.4g (exact) for r_Z and by E||g(z)|| = %.4g (mean over %d points) otherwise",
                             m.expectedLatentNorm, m.expectedImageNorm, m.settings.measureSamples))
         if !m.inDistributionMethods.isEmpty {
@@ -67,36 +68,6 @@ struct RobustnessReport {
 
     /// JSON with censored values as null.
     func json(models: [Model]) throws -> Data {
-        let m = measurement
-        func values(_ xs: [Double]) -> [Any] { xs.map { $0.isFinite ? $0 as Any : NSNull() } }
-        var notions = [String: Any]()
-        for notion in m.measurements {
-            var quantiles = [String: Any]()
-            for q in percentiles {
-                let raw = notion.quantile(q), normalised = notion.quantile(q, normalised: true)
-                quantiles[String(q)] = ["raw": raw.isFinite ? raw as Any : NSNull(), "normalised": normalised.isFinite ? normalised as Any : NSNull()]
-            }
-            notions[notion.notion.rawValue] = ["norms": values(notion.norms), "normalised": values(notion.normalised),
-                                               "censored": notion.censored, "normaliser": notion.normaliser, "percentiles": quantiles]
-        }
-        var object: [String: Any] = [
-            "seed": m.settings.seed, "samples": m.settings.samples, "measure_samples": m.settings.measureSamples,
-            "latent_dimension": m.latentDimension, "expected_latent_norm": m.expectedLatentNorm,
-            "expected_image_norm": m.expectedImageNorm, "class_counts": m.classCounts, "labels": m.labels,
-            "notions": notions, "models": models.map { ["path": $0.path, "role": $0.role.rawValue] },
-            "in_distribution_methods": Dictionary(uniqueKeysWithValues: m.inDistributionMethods.map { ($0.name, values($0.norms)) }),
-            "ceiling_version": CeilingVersion.string,
-        ]
-        if let projection = m.projection {
-            object["projection"] = ["reconstruction_errors": projection.robustness.reconstructionErrors,
-                                    "sources": projection.robustness.sources,
-                                    "theorem2_violations": projection.theoremTwo.violations.map(\.index),
-                                    "theorem2_notes": projection.theoremTwo.notes]
-        }
-        if let check = m.selfCheckAfter {
-            object["latent_self_check"] = ["worst_gap": check.worstGap, "at_radius": check.worstRadius, "band": check.band,
-                                           "violated": check.violated, "violated_before_extra_effort": m.selfCheckBefore?.violated ?? false]
-        }
-        return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        try JSONCoding.encoder().encode(RobustnessRecord(measurement, percentiles: percentiles, models: models))
     }
 }

@@ -29,7 +29,7 @@ struct TransferCommand: ParsableCommand {
     @Option(help: "Lipschitz constant L of the generator: omega(s) = L s.") var lipschitz: Double?
     @Option(help: "Modulus-of-continuity JSON file (as written by `ceiling modulus --json`).") var modulus: String?
     @Option(help: "Points of the eta grid.") var gridPoints: Int = 10
-    @Option(help: "Write the measurement as JSON to this file (censored norms as null).") var json: String?
+    @Option(help: "Write the measurement as JSON to this file (the record results.json holds for a pair; censored norms as \"inf\").") var json: String?
 
     func validate() throws {
         guard classifier.count == 2 else {
