@@ -145,8 +145,9 @@ def custom_workload(spec: str, kwargs: str, input_shape: str, mode: str) -> Work
 
 
 class FileNetwork(nn.Module):
-    """A ceiling model file run by the format's reference interpreter (scripts/export_torch.py),
-    up to the classifier's logits (a final softmax is dropped, as ceiling does)."""
+    """A ceiling model file run by the format's reference interpreter
+    (scripts/ceiling_export/reference.py), up to the classifier's logits (a final softmax is
+    dropped, as ceiling does)."""
 
     def __init__(self, path: str):
         super().__init__()

@@ -16,10 +16,10 @@ For one classifier file and n points it compares, per point and in the median:
 - foolbox DDNAttack, called with epsilons=None so that it returns its minimal adversaries.
 
 Labels are the classifier's own predictions (as for r_unc). The classifier runs in PyTorch
-through the reference interpreter of the model format (scripts/export_torch.py), up to its
-logits (a final softmax/log-softmax is dropped, as ceiling does). r_unc has no pixel box, but
-foolbox needs finite bounds: we pass (-1e6, 1e6), which no attack here comes near, so no
-clipping happens. The acceptance criterion: ceiling's median no larger than DeepFool + binary
+through the reference interpreter of the model format (scripts/ceiling_export/reference.py),
+up to its logits (a final softmax/log-softmax is dropped, as ceiling does). r_unc has no pixel
+box, but foolbox needs finite bounds: we pass (-1e6, 1e6), which no attack here comes near, so
+no clipping happens. The acceptance criterion: ceiling's median no larger than DeepFool + binary
 search, and within 5% of DDN.
 """
 from __future__ import annotations
