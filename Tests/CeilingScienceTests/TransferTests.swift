@@ -137,11 +137,14 @@ struct TransferTests {
 
         // Ten classes with p_i <= 0.15 and delta = 0.01: the condition holds and the bound is
         // Theorem 3 at t = eta (omega = identity).
-        let curve = TransferCurve.make(eta: [0.5, 1, 2], delta: 0.01,
+        let curve = try TransferCurve.make(eta: [0.5, 1, 2], delta: 0.01,
                                        measuresF: try .equiprobable(classes: 10), largestF: Array(repeating: 0.15, count: 10),
                                        measuresH: try .equiprobable(classes: 10), largestH: Array(repeating: 0.15, count: 10),
-                                       modulus: .identity, joint: [0.4, 1.5, .infinity], fromF: [], fromH: [])
+                                       modulus: .identity, joint: [0.4, 1.5, .infinity], fromF: [], fromH: [], confidence: 0.95)
         #expect(curve.conditionOn == "f")
+        // The measured fractions 1/3, 1/3, 2/3 with their Clopper–Pearson intervals.
+        let interval = try ClopperPearson.interval(successes: 1, trials: 3, confidence: 0.95)
+        #expect(curve.empiricalLower?[0] == interval.lowerBound && curve.empiricalUpper?[1] == interval.upperBound)
         for (eta, value) in zip(curve.eta, curve.bound) {
             let expected = try TransferBound.probability(latentRadius: eta, delta: 0.01, measures: try .equiprobable(classes: 10))
             #expect(value == expected)

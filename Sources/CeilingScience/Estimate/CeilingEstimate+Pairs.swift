@@ -17,15 +17,16 @@ extension CeilingEstimate {
         return EstimateResults.TransferRecord(first: f.name, second: h.name, measurement: measured)
     }
 
-    /// Share of the labelled real images the classifier gets wrong; nil without labels.
-    func errorRate(_ classifier: any DifferentiableMap, _ data: RealData) -> Double? {
+    /// How many of the labelled real images the classifier gets wrong, with the Clopper–Pearson
+    /// interval of the error rate; nil without labels.
+    func errorCount(_ classifier: any DifferentiableMap, _ data: RealData) throws -> EstimateResults.ProportionRecord? {
         guard let labels = data.labels, !labels.isEmpty else { return nil }
         var wrong = 0
         for start in stride(from: 0, to: labels.count, by: 256) {
             let rows = Array(start..<min(start + 256, labels.count))
             wrong += zip(classifier.labels(gather(data.images, rows)), rows).filter { $0 != labels[$1] }.count
         }
-        return Double(wrong) / Double(labels.count)
+        return try EstimateResults.ProportionRecord(count: wrong, trials: labels.count, confidence: settings.confidence)
     }
 
     /// W1 between real and generated images, Theorem 4's bound on E_{x~mu} r_unc for each

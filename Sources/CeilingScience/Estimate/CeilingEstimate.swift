@@ -162,13 +162,17 @@ public struct CeilingEstimate: Sendable {
                                               image: image)
         }
         let optional = { (xs: [Double]) in xs.map { $0.isFinite ? Optional($0) : nil } }
-        let notions = measurement.measurements.map { m in
+        let levelConfidence = EstimateResults.perLevelConfidence(settings.confidence, levels: settings.percentiles.count)
+        let notions = try measurement.measurements.map { m in
             EstimateResults.NotionRecord(
                 notion: m.notion.rawValue, norms: optional(m.norms), normalised: optional(m.normalised), censored: m.censored,
                 percentiles: Dictionary(uniqueKeysWithValues: settings.percentiles.map { q in
                     let v = m.quantile(q, normalised: true)
                     return (String(q), v.isFinite ? Optional(v) : nil)
-                }))
+                }),
+                intervals: try settings.percentiles.map { q in
+                    try EstimateResults.IntervalRecord(level: q, norms: m.norms, normaliser: m.normaliser, confidence: levelConfidence)
+                })
         }
         let check = measurement.selfCheckAfter.map { after in
             EstimateResults.SelfCheckRecord(worstGapBefore: measurement.selfCheckBefore?.worstGap ?? after.worstGap,
@@ -178,9 +182,10 @@ public struct CeilingEstimate: Sendable {
             EstimateResults.ProjectionRecord(reconstructionErrors: p.robustness.reconstructionErrors, sources: p.robustness.sources,
                                              theoremTwo: p.theoremTwo)
         }
+        let errors = try realData.flatMap { try errorCount(subject.map, $0) }
         let record = EstimateResults.ClassifierRecord(
             name: subject.name, classCounts: measurement.classCounts, measureSamples: settings.measureSamples,
-            errorRate: realData.flatMap { errorRate(subject.map, $0) },
+            errorRate: errors.map(\.rate), errors: errors,
             bounds: bounds, boundCurve: curve, equation: imageBound.equation, notions: notions,
             inDistributionMethods: Dictionary(uniqueKeysWithValues: measurement.inDistributionMethods.map { ($0.name, optional($0.norms)) }),
             selfCheck: check, projection: projection)

@@ -72,6 +72,9 @@ public struct EstimateResults: Codable, Sendable {
         public let censored: Int
         /// level -> normalised percentile (nil: among the censored).
         public let percentiles: [String: Double?]
+        /// One interval per level, in the order of `settings.percentiles`, holding together at
+        /// `settings.confidence`; absent in results written before intervals were recorded.
+        public let intervals: [IntervalRecord]?
     }
 
     public struct SelfCheckRecord: Codable, Sendable {
@@ -88,6 +91,8 @@ public struct EstimateResults: Codable, Sendable {
         public let measureSamples: Int
         /// Error on labelled real data, when given.
         public var errorRate: Double?
+        /// The same as a count with its Clopper–Pearson interval.
+        public var errors: ProportionRecord?
         public let bounds: [BoundRecord]
         public let boundCurve: [CurvePoint]
         public let equation: String

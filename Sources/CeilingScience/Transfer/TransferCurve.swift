@@ -11,11 +11,18 @@ import CeilingBounds
 ///   joint minimal norm, so this fraction is a lower estimate of the probability the theorem
 ///   bounds from below; a bound above it means the attacks missed joint adversaries, a sampling
 ///   fluctuation, or an optimistic omega.
+/// - `empiricalLower`, `empiricalUpper`: Clopper–Pearson intervals of `empirical` at each eta
+///   separately (pointwise, at `confidence`): a statement about the probability that the
+///   attacks find a joint adversary within eta, whose true value is at least that large.
 /// - `fromF`, `fromH`: the same fraction for f's (h's) own adversary direction alone.
 public struct TransferCurve: Codable, Sendable {
     public let eta: [Double]
     public let bound: [Double?]
     public let empirical: [Double]
+    /// Absent in results written before intervals were recorded.
+    public let empiricalLower: [Double]?
+    public let empiricalUpper: [Double]?
+    public let confidence: Double?
     public let fromF: [Double]
     public let fromH: [Double]
     /// The classifier whose class measures the condition used ("f" or "h"; the theorem is
@@ -29,7 +36,7 @@ public struct TransferCurve: Codable, Sendable {
     ///   - largestF, largestH: upper confidence ends of the class measures of f and h.
     public static func make(eta: [Double], delta: Double, measuresF: ClassMeasures, largestF: [Double],
                             measuresH: ClassMeasures, largestH: [Double], modulus: Modulus,
-                            joint: [Double], fromF: [Double], fromH: [Double]) -> TransferCurve {
+                            joint: [Double], fromF: [Double], fromH: [Double], confidence: Double) throws -> TransferCurve {
         var conditionOn: String? = nil, failure: String? = nil
         do {
             try TransferBound.validate(delta: delta, largestMeasures: largestF)
@@ -55,7 +62,12 @@ public struct TransferCurve: Codable, Sendable {
             let distribution = EmpiricalDistribution(norms)
             return eta.map { distribution.cdf($0) }
         }
-        return TransferCurve(eta: eta, bound: bound, empirical: fraction(joint), fromF: fraction(fromF), fromH: fraction(fromH),
-                             conditionOn: conditionOn, conditionFailure: failure)
+        let jointDistribution = EmpiricalDistribution(joint)
+        let intervals = try eta.map { e in
+            try ClopperPearson.interval(successes: jointDistribution.count(atMost: e), trials: max(joint.count, 1), confidence: confidence)
+        }
+        return TransferCurve(eta: eta, bound: bound, empirical: fraction(joint), empiricalLower: intervals.map(\.lowerBound),
+                             empiricalUpper: intervals.map(\.upperBound), confidence: confidence, fromF: fraction(fromF),
+                             fromH: fraction(fromH), conditionOn: conditionOn, conditionFailure: failure)
     }
 }

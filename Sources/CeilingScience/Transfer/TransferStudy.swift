@@ -90,10 +90,11 @@ public struct TransferStudy: Sendable {
         let top = max(finite.max() ?? 1, 1e-12)
         let points = max(settings.gridPoints, 2)
         let eta = (1...points).map { top * Double($0) / Double(points) }
-        let curve = TransferCurve.make(eta: eta, delta: disagreement.upper,
+        let curve = try TransferCurve.make(eta: eta, delta: disagreement.upper,
                                        measuresF: try ClassMeasures(countsF.empiricalMeasures), largestF: largestF,
                                        measuresH: try ClassMeasures(countsH.empiricalMeasures), largestH: largestH,
-                                       modulus: modulus, joint: found.best.norms, fromF: found.fromF.norms, fromH: found.fromH.norms)
+                                       modulus: modulus, joint: found.best.norms, fromF: found.fromF.norms, fromH: found.fromH.norms,
+                                       confidence: settings.confidence)
         func rate(_ flags: [Bool]) -> Double { Double(flags.filter { $0 }.count) / Double(max(flags.count, 1)) }
         progress("done", 1)
         return TransferMeasurement(settings: settings, disagreement: disagreement, delta: disagreement.upper,

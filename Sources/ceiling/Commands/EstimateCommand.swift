@@ -95,9 +95,10 @@ struct EstimateCommand: ParsableCommand {
         results.status = "complete"
         try writer.write(results)
         try writer.writeCSV(results)
+        try writer.writePercentilesCSV(results)
         let plots = try PlotWriter(directory: outURL).writeAll(results)
         print(EstimateReport(results: results).text)
-        print("\nwrote \(out)/results.json, \(out)/robustness.csv and \(plots.count) plots (\(plots.joined(separator: ", ")))")
+        print("\nwrote \(out)/results.json, \(out)/robustness.csv, \(out)/percentiles.csv and \(plots.count) plots (\(plots.joined(separator: ", ")))")
     }
 
     /// A file in the generator's folder, as relative as --generator itself (results.json records

@@ -41,6 +41,19 @@ struct PlotWriter {
         return [(first, 0)] + finite.enumerated().map { ($1, Double($0 + 1) / n) }
     }
 
+    /// The DKW band around a step CDF, as a staircase: with probability 1 - alpha the true CDF of
+    /// what the attack finds lies within sqrt(log(2 / alpha) / (2 n)) of the empirical one at
+    /// every radius at once.
+    private func band(_ steps: [(Double, Double)], samples n: Int, confidence: Double) -> (lower: [(Double, Double)], upper: [(Double, Double)]) {
+        let width = (log(2 / (1 - confidence)) / (2 * Double(max(n, 1)))).squareRoot()
+        var stairs = [(Double, Double)]()
+        for (i, p) in steps.enumerated() {
+            if i > 0 { stairs.append((p.0, steps[i - 1].1)) }
+            stairs.append(p)
+        }
+        return (stairs.map { ($0.0, max(0, $0.1 - width)) }, stairs.map { ($0.0, min(1, $0.1 + width)) })
+    }
+
     func cdf(_ c: EstimateResults.ClassifierRecord, _ results: EstimateResults) -> SVGChart {
         var chart = SVGChart(title: "\(c.name): robustness versus the ceiling (normalised)", xLabel: "normalised robustness r / E||z|| (r_Z) or r / E||g(z)|| (r_in, r_unc), log scale",
                              yLabel: "P(robustness <= r)", logX: true)
@@ -52,8 +65,13 @@ struct PlotWriter {
         chart.series.append(.init(label: "bound, image space", points: curve.compactMap { p in p.image.map { (p.normalisedRadius, $0) } }, color: Self.palette[1], dashed: true))
         let names = ["z": "measured r_Z", "in": "measured r_in", "unc": "measured r_unc", "projection": "projection classifier r_unc"]
         let colors = ["z": Self.palette[0], "in": Self.palette[1], "unc": Self.palette[2], "projection": Self.palette[3]]
+        let confidence = results.settings.confidence
         for n in c.notions {
-            chart.series.append(.init(label: names[n.notion] ?? n.notion, points: empirical(n.normalised), color: colors[n.notion] ?? "#000", step: true))
+            let steps = empirical(n.normalised)
+            let (lower, upper) = band(steps, samples: n.normalised.count, confidence: confidence)
+            chart.series.append(.init(label: String(format: "%.0f%% DKW band, n = %d", confidence * 100, n.normalised.count), points: lower,
+                                      color: colors[n.notion] ?? "#000", upper: upper))
+            chart.series.append(.init(label: names[n.notion] ?? n.notion, points: steps, color: colors[n.notion] ?? "#000", step: true))
         }
         return chart
     }
@@ -81,6 +99,10 @@ struct PlotWriter {
         let bound = zip(c.eta, c.bound).compactMap { eta, b in b.map { (eta, max(0, $0)) } }
         if !bound.isEmpty {
             chart.series.append(.init(label: "Theorem 3 lower bound", points: bound, color: Self.palette[1], dashed: true))
+        }
+        if let lower = c.empiricalLower, let upper = c.empiricalUpper, let confidence = c.confidence {
+            chart.series.append(.init(label: String(format: "%.0f%% interval at each eta", confidence * 100), points: Array(zip(c.eta, lower)),
+                                      color: Self.palette[0], upper: Array(zip(c.eta, upper))))
         }
         chart.series.append(.init(label: "measured, best of all", points: Array(zip(c.eta, c.empirical)), color: Self.palette[0], step: true))
         chart.series.append(.init(label: "\(t.first)'s adversary", points: Array(zip(c.eta, c.fromF)), color: Self.palette[2], step: true))

@@ -11,6 +11,15 @@ struct EstimateReport {
         return v.isFinite ? String(format: "%.3g", v) : "censored"
     }
 
+    /// A measured percentile with its interval: "0.00143 [0.00091, 0.0021]"; an open upper end
+    /// (among the censored points, or too few points) is "inf".
+    static func cell(_ notion: EstimateResults.NotionRecord?, level q: Double) -> String {
+        guard let notion else { return "—" }
+        let estimate = cell(notion.percentiles[String(q)])
+        guard let interval = notion.intervals?.first(where: { $0.level == q }) else { return estimate }
+        return estimate + " [" + String(format: "%.3g", interval.lower) + ", " + (interval.upper.map { String(format: "%.3g", $0) } ?? "inf") + "]"
+    }
+
     var text: String {
         let r = results
         var lines = r.settings.percentiles.flatMap(percentileTable)
@@ -26,7 +35,6 @@ struct EstimateReport {
         let r = results
         let confidence = Int(r.settings.confidence * 100)
         var lines = [String]()
-        let key = String(q)
         lines.append("Robustness ceiling: the \(Int(q * 100))% percentile of normalised robustness (r_Z / E||z||; r_in, r_unc / E||g(z)||)")
         var header = ["", "upper bound"] + r.classifiers.map(\.name)
         header[1] = "upper bound (any classifier)"
@@ -36,11 +44,14 @@ struct EstimateReport {
             return values.isEmpty ? "not reached" : String(format: "%.3g", values.max()!)
         }
         func measured(_ notion: String) -> [String] {
-            r.classifiers.map { c in Self.cell(c.notions.first { $0.notion == notion }?.percentiles[key]) }
+            r.classifiers.map { c in Self.cell(c.notions.first { $0.notion == notion }, level: q) }
         }
         var rows = [[String]]()
         if r.classifiers.contains(where: { $0.errorRate != nil }) {
-            rows.append(["error rate (labelled real data)", "-"] + r.classifiers.map { $0.errorRate.map { String(format: "%.1f%%", $0 * 100) } ?? "—" })
+            rows.append(["error rate (labelled real data)", "-"] + r.classifiers.map { c in
+                c.errors.map { String(format: "%.1f%% [%.1f%%, %.1f%%]", $0.rate * 100, $0.lower * 100, $0.upper * 100) }
+                    ?? c.errorRate.map { String(format: "%.1f%%", $0 * 100) } ?? "—"
+            })
         }
         rows.append(["robustness in Z-space r_Z", bound { $0.latent }] + measured("z"))
         rows.append(["in-distribution r_in", bound { $0.image }] + measured("in"))
@@ -53,15 +64,28 @@ struct EstimateReport {
         lines.append("         r_Z row with omega = identity (no assumption on g); image rows with the sampled modulus (holds for z with prob. 1 - epsilon).")
         lines.append("  certified image bound (global Lipschitz constant, rigorous but loose): " +
                      r.classifiers.map { c in "\(c.name) " + Self.cell(c.bounds.first { $0.level == q }.map { $0.imageCertified }) }.joined(separator: ", "))
-        lines.append("  measured: estimates from \(r.settings.samples) generated points per classifier, every adversary verified; censored points count as +inf.")
+        lines += measuredLines(q)
         if let p = r.classifiers.compactMap(\.projection).first {
             lines.append("  projection classifier: its r_unc on the first \(p.reconstructionErrors.count) of those points (decision-based search; each query inverts g).")
         }
         if r.classifiers.contains(where: { $0.errorRate != nil }) {
-            lines.append("  error rate: on \(r.realData?.images ?? 0) labelled real images (exact count, no interval).")
+            lines.append("  error rate: on \(r.realData?.images ?? 0) labelled real images, with its \(confidence)% Clopper–Pearson interval.")
         }
         lines.append("")
         return lines
+    }
+
+    /// What the measured cells and their intervals are statements about.
+    private func measuredLines(_ q: Double) -> [String] {
+        let r = results
+        let levels = r.settings.percentiles.count
+        let each = EstimateResults.perLevelConfidence(r.settings.confidence, levels: levels)
+        let together = levels > 1 ? String(format: " (%.4g%% each, so that the %d levels hold together)", each * 100, levels) : ""
+        return [
+            "  measured: the \(Int(q * 100))% percentile of the radii the attacks found on \(r.settings.samples) generated points per classifier, every adversary verified; censored points count as +inf.",
+            "  [a, b]: \(Int(r.settings.confidence * 100))% order-statistic interval\(together) for the quantile of what the attacks find;",
+            "          its upper end is also an upper confidence bound on the true robustness quantile (attacks only over-estimate distances).",
+        ]
     }
 
     private var modulusLines: [String] {

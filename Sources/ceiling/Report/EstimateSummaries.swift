@@ -18,8 +18,12 @@ struct TransferSummary {
                                     d.upper, largest(d.countsF), largest(d.countsH)))
             }
             for i in Set([c.eta.count / 4, c.eta.count / 2, c.eta.count - 1]).sorted() where c.eta.indices.contains(i) {
-                lines.append(String(format: "    eta = %.3g: fooling both measured %.2f (f's own direction %.2f, h's %.2f)", c.eta[i], c.empirical[i], c.fromF[i], c.fromH[i])
+                let interval = c.empiricalLower.flatMap { lower in c.empiricalUpper.map { String(format: " [%.2f, %.2f]", lower[i], $0[i]) } } ?? ""
+                lines.append(String(format: "    eta = %.3g: fooling both measured %.2f%@ (f's own direction %.2f, h's %.2f)", c.eta[i], c.empirical[i], interval, c.fromF[i], c.fromH[i])
                              + (c.bound[i].map { String(format: ", Theorem 3 lower bound %.2f", $0) } ?? ""))
+            }
+            if let confidence = c.confidence {
+                lines.append(String(format: "    [a, b]: %.0f%% Clopper–Pearson interval at each eta of the fraction the attacks fool both on", confidence * 100))
             }
             lines.append(String(format: "    f's minimal adversary also changes h on %.0f%% of points; h's changes f on %.0f%%", m.transferRateF * 100, m.transferRateH * 100))
         }

@@ -5,9 +5,11 @@ import CeilingScience
 /// `ceiling robustness --json`: per-point norms of every notion (null where censored), their
 /// percentiles, and the checks.
 struct RobustnessRecord: Encodable {
+    /// A percentile with its order-statistic interval (`EstimateResults.IntervalRecord`).
     struct Percentile: Encodable {
         @NonFiniteAsNull var raw: Double
         @NonFiniteAsNull var normalised: Double
+        let interval: EstimateResults.IntervalRecord
     }
     struct Notion: Encodable {
         @NonFiniteAsNull var norms: [Double]
@@ -43,7 +45,7 @@ struct RobustnessRecord: Encodable {
     let projection: Projection?
     let latentSelfCheck: SelfCheck?
 
-    init(_ m: RobustnessMeasurement, percentiles: [Double], models: [Model]) {
+    init(_ m: RobustnessMeasurement, percentiles: [Double], levelConfidence: Double, models: [Model]) throws {
         seed = m.settings.seed
         samples = m.settings.samples
         measureSamples = m.settings.measureSamples
@@ -52,9 +54,11 @@ struct RobustnessRecord: Encodable {
         expectedImageNorm = m.expectedImageNorm
         classCounts = m.classCounts
         labels = m.labels
-        notions = Dictionary(uniqueKeysWithValues: m.measurements.map { notion in
-            let levels = percentiles.map { q in
-                (String(q), Percentile(raw: notion.quantile(q), normalised: notion.quantile(q, normalised: true)))
+        notions = Dictionary(uniqueKeysWithValues: try m.measurements.map { notion in
+            let levels = try percentiles.map { q in
+                (String(q), Percentile(raw: notion.quantile(q), normalised: notion.quantile(q, normalised: true),
+                                       interval: try EstimateResults.IntervalRecord(level: q, norms: notion.norms, normaliser: notion.normaliser,
+                                                                                    confidence: levelConfidence)))
             }
             return (notion.notion.rawValue, Notion(norms: notion.norms, normalised: notion.normalised, censored: notion.censored,
                                                    normaliser: notion.normaliser, percentiles: Dictionary(uniqueKeysWithValues: levels)))

@@ -17,6 +17,9 @@ struct RobustnessReport {
         .projection: "projection f~ r_unc",
     ]
 
+    /// The confidence of each level's interval, so that all levels hold together.
+    var levelConfidence: Double { EstimateResults.perLevelConfidence(measurement.settings.confidence, levels: percentiles.count) }
+
     var text: String {
         let m = measurement
         var lines = ["Measured robustness (estimates from \(m.settings.samples) generated points, seed \(m.settings.seed); every adversary verified by a fresh forward pass)"]
@@ -25,10 +28,16 @@ struct RobustnessReport {
         header += ["censored"]
         let rows = m.measurements.map { notion -> [String] in
             var row = [Self.names[notion.notion]!]
-            for q in percentiles { row += [Self.number(notion.quantile(q)), Self.number(notion.quantile(q, normalised: true))] }
+            for q in percentiles {
+                let interval = try? EmpiricalDistribution(notion.norms).interval(q, confidence: levelConfidence)
+                let ends = interval.map { " [" + Self.number($0.lower) + ", " + ($0.upper.isFinite ? Self.number($0.upper) : "inf") + "]" } ?? ""
+                row += [Self.number(notion.quantile(q)) + ends, Self.number(notion.quantile(q, normalised: true))]
+            }
             return row + ["\(notion.censored) of \(notion.norms.count)"]
         }
         lines += TextTable(header: header, rows: rows).lines(indent: "  ")
+        lines.append(String(format: "  [a, b]: %.4g%% order-statistic interval of the quantile of what the attacks find (the levels together at %.0f%%); its upper end also bounds the true robustness quantile from above",
+                            levelConfidence * 100, m.settings.confidence * 100))
         lines.append(String(format: "  normalised by E||z|| = %.4g (exact) for r_Z and by E||g(z)|| = %.4g (mean over %d points) otherwise",
                             m.expectedLatentNorm, m.expectedImageNorm, m.settings.measureSamples))
         if !m.inDistributionMethods.isEmpty {
@@ -68,6 +77,6 @@ struct RobustnessReport {
 
     /// JSON with censored values as null.
     func json(models: [Model]) throws -> Data {
-        try JSONCoding.encoder().encode(RobustnessRecord(measurement, percentiles: percentiles, models: models))
+        try JSONCoding.encoder().encode(RobustnessRecord(measurement, percentiles: percentiles, levelConfidence: levelConfidence, models: models))
     }
 }

@@ -22,6 +22,24 @@ struct ResultsWriter {
         try (lines.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("robustness.csv"), atomically: true, encoding: .utf8)
     }
 
+    /// One row per classifier, notion and level: the percentile with its interval (normalised,
+    /// then in image or latent units); "inf" for an open upper end.
+    func writePercentilesCSV(_ results: EstimateResults) throws {
+        var lines = ["classifier,notion,level,points,censored,percentile,lower,upper,lower_raw,upper_raw,confidence,kind"]
+        func text(_ x: Double?) -> String { x.map { String($0) } ?? "inf" }
+        for c in results.classifiers {
+            for n in c.notions {
+                for interval in n.intervals ?? [] {
+                    let estimate = n.percentiles[String(interval.level)] ?? nil
+                    lines.append([c.name, n.notion, String(interval.level), String(n.norms.count), String(n.censored), text(estimate),
+                                  String(interval.lower), text(interval.upper), String(interval.lowerRaw), text(interval.upperRaw),
+                                  String(interval.confidence), interval.kind].joined(separator: ","))
+                }
+            }
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("percentiles.csv"), atomically: true, encoding: .utf8)
+    }
+
     static func read(_ directory: URL) throws -> EstimateResults {
         try EstimateResults.decode(json: Data(contentsOf: directory.appendingPathComponent("results.json")))
     }
