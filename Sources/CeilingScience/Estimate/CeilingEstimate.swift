@@ -139,9 +139,7 @@ public struct CeilingEstimate: Sendable {
             robustness.projection = projection
             robustness.notions.append(.projection)
         }
-        let measurement = try RobustnessStudy(generator: generator, classifier: subject.map, settings: robustness).run { stage, fraction in
-            progress(stage, fraction)
-        }
+        let (measurement, precision) = try measureToPrecision(subject, robustness, progress: progress)
         let counts = try ClassCounts(measurement.classCounts)
         let classes = RobustnessBound.ClassInformation.counts(counts, confidence: settings.confidence)
         let latentBound = try RobustnessBound(latentDimension: generator.inputSize, classes: classes)
@@ -188,7 +186,7 @@ public struct CeilingEstimate: Sendable {
             errorRate: errors.map(\.rate), errors: errors,
             bounds: bounds, boundCurve: curve, equation: imageBound.equation, notions: notions,
             inDistributionMethods: Dictionary(uniqueKeysWithValues: measurement.inDistributionMethods.map { ($0.name, optional($0.norms)) }),
-            selfCheck: check, projection: projection)
+            selfCheck: check, projection: projection, precision: precision)
         return (record, measurement.expectedImageNorm)
     }
 }

@@ -100,6 +100,8 @@ public struct EstimateResults: Codable, Sendable {
         public let inDistributionMethods: [String: [Double?]]
         public let selfCheck: SelfCheckRecord?
         public var projection: ProjectionRecord?
+        /// How `--precision` chose the number of attacked points (nil when it was not asked for).
+        public var precision: PrecisionRecord?
     }
 
     /// The projection classifier's stage (its settings are in `settings.projection`); its r_unc

@@ -15,6 +15,10 @@ public struct EstimateSettings: Codable, Sendable {
     public var transferSamples: Int
     /// Real and generated images compared for the Wasserstein slack (when real data is given).
     public var wassersteinSamples: Int
+    /// When set, attack more points (doubling from `samples`, up to `maxSamples`) until every
+    /// requested percentile's interval has a relative half-width at most this.
+    public var precision: Double? = nil
+    public var maxSamples: Int? = nil
 
     /// A few minutes on 2 cores for the bundled models.
     public static func standard(seed: UInt64 = 0) -> EstimateSettings {

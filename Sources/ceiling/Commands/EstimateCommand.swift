@@ -22,6 +22,9 @@ struct EstimateCommand: ParsableCommand {
     @Option(help: "Failure probability of the sampled modulus.") var epsilon: Double?
     @Option(help: "Confidence of every estimated statement.") var confidence: Double = 0.95
     @Option(help: "Worker threads (results do not depend on it).") var threads: Int?
+    @Option(help: "Attack more points (doubling, up to --max-samples) until every percentile's interval has at most this relative half-width, e.g. 0.1.")
+    var precision: Double?
+    @Option(help: "The most points --precision may attack per classifier.") var maxSamples: Int = 4096
     @Flag(help: "A one-minute look: fewer points, anchors and steps.") var quick = false
     @Flag(help: "Replace an existing output directory.") var force = false
 
@@ -30,6 +33,10 @@ struct EstimateCommand: ParsableCommand {
         if let epsilon { guard epsilon > 0, epsilon < 1 else { throw ValidationError("--epsilon must be in (0, 1)") } }
         if let samples { guard samples >= 1 else { throw ValidationError("--samples must be at least 1") } }
         if let threads { guard threads >= 1 else { throw ValidationError("--threads must be at least 1") } }
+        if let precision {
+            guard precision.isFinite, precision > 0 else { throw ValidationError("--precision must be a positive relative half-width such as 0.1") }
+            guard maxSamples >= 1 else { throw ValidationError("--max-samples must be at least 1") }
+        }
         _ = try levels()
     }
 
@@ -74,6 +81,10 @@ struct EstimateCommand: ParsableCommand {
         if let epsilon { settings.epsilon = epsilon }
         settings.confidence = confidence
         settings.percentiles = try levels()
+        if let precision {
+            settings.precision = precision
+            settings.maxSamples = max(maxSamples, settings.samples)
+        }
         let name = { (m: Model) in URL(fileURLWithPath: m.path).deletingPathExtension().lastPathComponent }
         var results = EstimateResults(
             status: "partial", ceilingVersion: CeilingVersion.string, seed: seed, settings: settings,
@@ -98,6 +109,9 @@ struct EstimateCommand: ParsableCommand {
         try writer.writePercentilesCSV(results)
         let plots = try PlotWriter(directory: outURL).writeAll(results)
         print(EstimateReport(results: results).text)
+        if quick {
+            print("\nnote: --quick attacks \(settings.samples) points per classifier, so the intervals above are wide; the default run attacks \(EstimateSettings.standard().samples).")
+        }
         print("\nwrote \(out)/results.json, \(out)/robustness.csv, \(out)/percentiles.csv and \(plots.count) plots (\(plots.joined(separator: ", ")))")
     }
 

@@ -81,11 +81,23 @@ struct EstimateReport {
         let levels = r.settings.percentiles.count
         let each = EstimateResults.perLevelConfidence(r.settings.confidence, levels: levels)
         let together = levels > 1 ? String(format: " (%.4g%% each, so that the %d levels hold together)", each * 100, levels) : ""
-        return [
-            "  measured: the \(Int(q * 100))% percentile of the radii the attacks found on \(r.settings.samples) generated points per classifier, every adversary verified; censored points count as +inf.",
+        var lines = [
+            "  measured: the \(Int(q * 100))% percentile of the radii the attacks found on \(pointCounts) generated points per classifier, every adversary verified; censored points count as +inf.",
             "  [a, b]: \(Int(r.settings.confidence * 100))% order-statistic interval\(together) for the quantile of what the attacks find;",
             "          its upper end is also an upper confidence bound on the true robustness quantile (attacks only over-estimate distances).",
         ]
+        for c in r.classifiers {
+            guard let p = c.precision else { continue }
+            lines.append("  --precision \(p.target): \(c.name) \(p.samples) points after \(p.rounds) round(s), largest relative half-width "
+                         + (p.achieved.map { String(format: "%.3g", $0) } ?? "open") + "; \(p.reason)")
+        }
+        return lines
+    }
+
+    /// The attacked points per classifier ("256", or "256, 512, 256" when --precision chose them).
+    private var pointCounts: String {
+        let counts = results.classifiers.map { $0.notions.first { $0.notion == "z" }?.norms.count ?? results.settings.samples }
+        return Set(counts).count <= 1 ? String(counts.first ?? results.settings.samples) : counts.map(String.init).joined(separator: ", ")
     }
 
     private var modulusLines: [String] {
