@@ -118,12 +118,18 @@ public struct CeilingEstimate: Sendable {
         let certificate = try estimator.certify(seed: settings.seed &+ 8)
         let certified = estimator.certifiedLipschitz(certificate)
         let quantiles = { (p: Double) in estimate.radii.indices.map { estimate.quantile(p, at: $0) } }
-        let record = EstimateResults.ModulusRecord(
+        let spread = ModulusBootstrap(estimate, seed: settings.seed &+ 9)
+        var record = EstimateResults.ModulusRecord(
             radii: estimate.radii, omega: estimate.omega, quantile50: quantiles(0.5), quantile90: quantiles(0.9),
             quantile99: quantiles(0.99), maximum: quantiles(1), randomOnlyMaximum: estimate.samples.randomOnly.map { $0.max() ?? 0 },
             epsilon: estimate.epsilon, requestedEpsilon: estimate.requestedEpsilon, confidence: estimate.confidence,
             anchors: estimate.samples.anchorCount, lipschitzSummary: estimate.lipschitzSummary, certifiedLipschitz: certified,
             layerNorms: Dictionary(certificate.factors.map { ($0.name, $0.norm) }, uniquingKeysWith: max))
+        record.rank = estimate.rank
+        record.bootstrapLower = spread.lower
+        record.bootstrapUpper = spread.upper
+        record.lipschitzSummaryRange = [spread.lipschitzSummaryRange.lowerBound, spread.lipschitzSummaryRange.upperBound]
+        record.bootstrapReplicates = spread.replicates
         return ModulusOutcome(estimate: estimate, certified: certified, record: record)
     }
 

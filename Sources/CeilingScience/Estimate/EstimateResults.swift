@@ -129,6 +129,14 @@ public struct EstimateResults: Codable, Sendable {
         public let lipschitzSummary: Double
         public let certifiedLipschitz: Double
         public let layerNorms: [String: Double]
+        /// The order statistic omega_hat uses (the rank-th smallest of `anchors`).
+        public var rank: Int? = nil
+        /// Anchor-to-anchor variability (`ModulusBootstrap`): 5% and 95% of omega_hat over
+        /// resampled anchors per radius, and of the Lipschitz summary.
+        public var bootstrapLower: [Double]? = nil
+        public var bootstrapUpper: [Double]? = nil
+        public var lipschitzSummaryRange: [Double]? = nil
+        public var bootstrapReplicates: Int? = nil
     }
 
     public struct KPoint: Codable, Sendable {

@@ -84,6 +84,10 @@ struct PlotWriter {
         chart.series.append(.init(label: "90-99% of anchors", points: Array(zip(r, m.quantile90)), color: Self.palette[4], upper: Array(zip(r, m.quantile99))))
         chart.series.append(.init(label: "max over anchors", points: Array(zip(r, m.maximum)), color: "#555"))
         chart.series.append(.init(label: "random directions only (max)", points: Array(zip(r, m.randomOnlyMaximum)), color: "#999", dashed: true))
+        if let lower = m.bootstrapLower, let upper = m.bootstrapUpper {
+            chart.series.append(.init(label: "omega_hat over resampled anchors (5-95%)", points: Array(zip(r, lower)), color: Self.palette[1],
+                                      upper: Array(zip(r, upper))))
+        }
         chart.series.append(.init(label: String(format: "omega_hat (eps %.2g)", m.epsilon), points: Array(zip(r, m.omega)), color: Self.palette[1]))
         chart.series.append(.init(label: String(format: "certified L s (L = %.3g)", m.certifiedLipschitz), points: r.map { ($0, m.certifiedLipschitz * $0) },
                                   color: Self.palette[3], dashed: true))

@@ -106,8 +106,15 @@ struct EstimateReport {
             lines.append("Generator smoothness (estimate, \(m.anchors) anchors, epsilon \(String(format: "%.3g", m.epsilon)) at \(Int(m.confidence * 100))% confidence" +
                          (m.epsilon > m.requestedEpsilon ? "; requested epsilon \(m.requestedEpsilon) needs more anchors" : "") + "):")
             lines.append(String(format: "  sampled Lipschitz summary sup omega(s)/s = %.4g;  certified global Lipschitz bound = %.4g", m.lipschitzSummary, m.certifiedLipschitz))
+            if let rank = m.rank, let range = m.lipschitzSummaryRange, let replicates = m.bootstrapReplicates {
+                lines.append(String(format: "  omega_hat is the %d-th smallest of %d anchors at each radius; over %d bootstrap resamples of the anchors the Lipschitz summary spans %.4g to %.4g (5-95%%, an estimate of the spread)",
+                                    rank, m.anchors, replicates, range[0], range[1]))
+            }
             let picks = [0, m.radii.count / 2, m.radii.count - 1]
-            lines.append("  omega(s): " + picks.map { String(format: "s = %.3g -> %.4g", m.radii[$0], m.omega[$0]) }.joined(separator: ", "))
+            lines.append("  omega(s): " + picks.map { j in
+                String(format: "s = %.3g -> %.4g", m.radii[j], m.omega[j])
+                    + (m.bootstrapLower.flatMap { lower in m.bootstrapUpper.map { String(format: " [%.4g, %.4g]", lower[j], $0[j]) } } ?? "")
+            }.joined(separator: ", ") + (m.bootstrapLower == nil ? "" : "  ([5%, 95%] over resampled anchors)"))
             lines.append("")
         }
         return lines
