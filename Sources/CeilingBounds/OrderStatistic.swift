@@ -55,7 +55,11 @@ public enum OrderStatistic {
     /// confidence 1 - alpha: the smallest n with (1 - epsilon)^n <= alpha.
     public static func requiredSampleSize(epsilon: Double, alpha: Double) throws -> Int {
         try validate(samples: 1, epsilon: epsilon, alpha: alpha)
-        var n = max(1, Int((log(alpha) / log1p(-epsilon)).rounded(.up)))
+        let needed = (log(alpha) / log1p(-epsilon)).rounded(.up)
+        guard needed.isFinite, needed < 1e15 else {
+            throw BoundError.invalidModulus("epsilon = \(epsilon) at confidence \(1 - alpha) would need about \(needed) samples; choose a larger epsilon")
+        }
+        var n = max(1, Int(needed))
         // Guard against rounding at the boundary in both directions.
         while n > 1 && Double(n - 1) * log1p(-epsilon) <= log(alpha) { n -= 1 }
         while Double(n) * log1p(-epsilon) > log(alpha) { n += 1 }

@@ -1,3 +1,5 @@
+import CeilingBounds
+
 /// How the modulus is sampled and how its confidence statement is made.
 ///
 /// Cost: for every anchor and radius, `directions + 1` forward passes (the random starts and the
@@ -65,5 +67,8 @@ public struct ModulusSettings: Sendable, Equatable {
         guard ascentSteps >= 0 else { throw .invalidSetting("the number of ascent steps must be at least 0 (got \(ascentSteps))") }
         guard epsilon > 0, epsilon < 1 else { throw .invalidSetting("epsilon must be in the open interval (0, 1) (got \(epsilon))") }
         guard confidence > 0, confidence < 1 else { throw .invalidSetting("the confidence must be in the open interval (0, 1) (got \(confidence))") }
+        do { _ = try OrderStatistic.requiredSampleSize(epsilon: epsilon, alpha: 1 - confidence) } catch {
+            throw .invalidSetting("\(error)")
+        }
     }
 }

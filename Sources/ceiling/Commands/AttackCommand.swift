@@ -24,8 +24,8 @@ struct AttackCommand: ParsableCommand {
 
     @Option(help: "Classifier model (.bin).") var classifier: String
     @Option(help: "Images (.npy, float32 or float64), shape [N] + the classifier's input shape.") var input: String
-    @Option(help: "Steps of the DDN-style refinement after DeepFool.") var refinementSteps: Int = 100
-    @Option(help: "Consider only the top-k classes in DeepFool (default: all).") var candidates: Int?
+    @Option(parsing: .unconditional, help: "Steps of the DDN-style refinement after DeepFool.") var refinementSteps: Int = 100
+    @Option(parsing: .unconditional, help: "Consider only the top-k classes in DeepFool (default: all).") var candidates: Int?
     @Option(help: "Write per-sample norms (null where censored) and labels as JSON to this file.") var json: String?
     @Option(help: "Write the adversarial images x + r (.npy, float32; x itself where censored).") var output: String?
 
@@ -35,11 +35,13 @@ struct AttackCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let json { try OutputFiles.checkFile(json, option: "--json") }
+        if let output { try OutputFiles.checkFile(output, option: "--output") }
         let model = try Model.load(classifier)
         guard model.role == .classifier else {
             throw ValidationError("\(classifier) is a \(model.role.rawValue), not a classifier")
         }
-        let x = try NPY.read(input)
+        let x = try InputArrays.read(input, option: "--input")
         guard x.shape.count == model.inputShape.count + 1, x.sampleShape == model.inputShape, x.batch > 0 else {
             throw ValidationError("\(input) has shape \(describe(shape: x.shape)), but the classifier takes \(batchShape(model.inputShape))")
         }
@@ -62,13 +64,13 @@ struct AttackCommand: ParsableCommand {
         if let output {
             var adversarial = x
             for i in 0..<x.count { adversarial.data[i] += result.perturbations.data[i] }
-            try NPY.write(adversarial, to: output)
+            try OutputFiles.write(NPY.encode(adversarial), to: output)
         }
         if let json {
             let record = AttackRecord(classifier: classifier, input: input, refinementSteps: refinementSteps, norms: result.norms,
                                       labels: result.labels, adversarialLabels: result.adversarialLabels,
                                       censored: result.censoredCount, ceilingVersion: CeilingVersion.string)
-            try JSONCoding.encoder().encode(record).write(to: URL(fileURLWithPath: json))
+            try OutputFiles.write(JSONCoding.encoder().encode(record), to: json)
         }
     }
 }

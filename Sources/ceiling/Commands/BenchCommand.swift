@@ -24,18 +24,19 @@ struct BenchCommand: ParsableCommand {
             Run from the repository root; pass --python with an interpreter that has torch.
             """)
 
-    @Option(help: "Engine threads (and torch.set_num_threads).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Images per batch for the plain passes.") var batch: Int = 64
-    @Option(help: "Timed repetitions per workload; the median is reported.") var repeats: Int = 5
-    @Option(help: "Samples per DeepFool run.") var deepfoolBatch: Int = 8
-    @Option(help: "Anchors of the modulus ascent (one direction each).") var anchors: Int = 32
-    @Option(help: "The estimator's ascent steps; its only radius gets three times as many.") var ascentSteps: Int = 4
+    @Option(parsing: .unconditional, help: "Engine threads (and torch.set_num_threads).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Images per batch for the plain passes.") var batch: Int = 64
+    @Option(parsing: .unconditional, help: "Timed repetitions per workload; the median is reported.") var repeats: Int = 5
+    @Option(parsing: .unconditional, help: "Samples per DeepFool run.") var deepfoolBatch: Int = 8
+    @Option(parsing: .unconditional, help: "Anchors of the modulus ascent (one direction each).") var anchors: Int = 32
+    @Option(parsing: .unconditional, help: "The estimator's ascent steps; its only radius gets three times as many.") var ascentSteps: Int = 4
     @Option(help: "Run only workloads whose key contains this text (e.g. resnet18, deepfool).") var only: String?
     @Option(help: "Python interpreter with PyTorch for the reference figures.") var python: String = "python3"
     @Flag(help: "Skip the PyTorch reference.") var noTorch = false
     @Flag(help: "Print one JSON object instead of the table.") var json = false
 
     func validate() throws {
+        try Limits.checkThreads(threads)
         guard threads >= 1, batch >= 1, repeats >= 1, deepfoolBatch >= 1, anchors >= 1, ascentSteps >= 1 else {
             throw ValidationError("--threads, --batch, --repeats, --deepfool-batch, --anchors and --ascent-steps must be at least 1")
         }

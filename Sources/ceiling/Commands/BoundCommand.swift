@@ -25,10 +25,10 @@ struct BoundCommand: ParsableCommand {
             --k-dependence prints the median bound against K for equiprobable classes (Figure 2).
             """)
 
-    @Option(name: .customLong("latent-dim"), help: "Latent dimension d of the generator (z ~ N(0, I_d)).")
+    @Option(name: .customLong("latent-dim"), parsing: .unconditional, help: "Latent dimension d of the generator (z ~ N(0, I_d)).")
     var latentDim: Int?
 
-    @Option(help: "Number of classes K.")
+    @Option(parsing: .unconditional, help: "Number of classes K.")
     var classes: Int?
 
     @Option(name: .customLong("class-measures"), help: "Class measures p1,...,pK summing to 1 (default: equiprobable).")
@@ -37,7 +37,7 @@ struct BoundCommand: ParsableCommand {
     @Option(name: .customLong("class-counts"), help: "Class counts n1,...,nK from sampling z; the bound then holds with --confidence.")
     var classCounts: String?
 
-    @Option(help: "Lipschitz constant L of the generator: omega(s) = L s.")
+    @Option(parsing: .unconditional, help: "Lipschitz constant L of the generator: omega(s) = L s.")
     var lipschitz: Double?
 
     @Option(help: "Modulus-of-continuity JSON file (as written by `ceiling modulus --json`).")
@@ -46,28 +46,28 @@ struct BoundCommand: ParsableCommand {
     @Option(help: "Comma-separated percentile levels q in (0, 1) (default 0.1,0.25,0.5; 0.5 with --k-dependence).")
     var percentiles: String?
 
-    @Option(help: "Confidence of the bound from --class-counts, in (0, 1) (default 0.95).")
+    @Option(parsing: .unconditional, help: "Confidence of the bound from --class-counts, in (0, 1) (default 0.95).")
     var confidence: Double?
 
-    @Option(name: .customLong("mean-image-norm"), help: "E||g(z)|| in image space, to print eta / E||g(z)||.")
+    @Option(name: .customLong("mean-image-norm"), parsing: .unconditional, help: "E||g(z)|| in image space, to print eta / E||g(z)||.")
     var meanImageNorm: Double?
 
-    @Option(name: .customLong("transfer-delta"), help: "Also print Theorem 3 (transfer) for a disagreement probability delta.")
+    @Option(name: .customLong("transfer-delta"), parsing: .unconditional, help: "Also print Theorem 3 (transfer) for a disagreement probability delta.")
     var transferDelta: Double?
 
-    @Option(name: .customLong("wasserstein"), help: "Wasserstein slack delta >= W1(generated, data) for Theorem 4 (default 0).")
+    @Option(name: .customLong("wasserstein"), parsing: .unconditional, help: "Wasserstein slack delta >= W1(generated, data) for Theorem 4 (default 0).")
     var wasserstein: Double?
 
-    @Option(name: .customLong("grid-points"), help: "Points of the table of the bound against eta.")
+    @Option(name: .customLong("grid-points"), parsing: .unconditional, help: "Points of the table of the bound against eta.")
     var gridPoints: Int = 11
 
-    @Option(name: .customLong("eta-max"), help: "Largest eta of that table (default: where the bound reaches 0.95).")
+    @Option(name: .customLong("eta-max"), parsing: .unconditional, help: "Largest eta of that table (default: where the bound reaches 0.95).")
     var etaMax: Double?
 
     @Flag(name: .customLong("k-dependence"), help: "Print the median bound on r / sqrt(d) against K (Figure 2).")
     var kDependence = false
 
-    @Option(name: .customLong("k-max"), help: "Largest K for --k-dependence.")
+    @Option(name: .customLong("k-max"), parsing: .unconditional, help: "Largest K for --k-dependence.")
     var kMax: Int = 10_000
 
     @Flag(help: "Print JSON to stdout instead of tables.")
@@ -101,6 +101,8 @@ struct BoundCommand: ParsableCommand {
         guard let classes else { throw ValidationError("--classes is required") }
         guard latentDim >= 1 else { throw BoundError.invalidLatentDimension(latentDim) }
         guard classes >= 2 else { throw BoundError.tooFewClasses(classes) }
+        // Every evaluation of eq. (2) sums K terms, and a percentile takes hundreds of them.
+        guard classes <= 100_000 else { throw ValidationError("--classes must be at most 100000 (got \(classes))") }
         if classMeasures != nil, classCounts != nil {
             throw ValidationError("give either --class-measures or --class-counts, not both")
         }

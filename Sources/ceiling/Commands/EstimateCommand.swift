@@ -1,4 +1,5 @@
 import ArgumentParser
+import CeilingBounds
 import CeilingEngine
 import CeilingScience
 import Crypto
@@ -15,29 +16,35 @@ struct EstimateCommand: ParsableCommand {
     @Option(help: "Real images (.npy, [N] + the generator's output shape) for the error rate and the Wasserstein slack (default with the bundled generator: generators/real_digits.npy).")
     var realData: String?
     @Option(help: "Integer labels of the real images (.npy; default: <real-data>_labels.npy when it exists).") var realLabels: String?
-    @Option(help: "Points attacked per classifier.") var samples: Int?
-    @Option(help: "Seed for every random draw.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Points attacked per classifier.") var samples: Int?
+    @Option(parsing: .unconditional, help: "Seed for every random draw.") var seed: UInt64 = 0
     @Option(help: "Output directory for results.json, CSV and plots.") var out: String = "out"
     @Option(help: "Percentiles to report, comma-separated.") var percentiles: String = "0.25"
-    @Option(help: "Failure probability of the sampled modulus.") var epsilon: Double?
-    @Option(help: "Confidence of every estimated statement.") var confidence: Double = 0.95
-    @Option(help: "Worker threads (results do not depend on it).") var threads: Int?
-    @Option(help: "Attack more points (doubling, up to --max-samples) until every percentile's interval has at most this relative half-width, e.g. 0.1.")
+    @Option(parsing: .unconditional, help: "Failure probability of the sampled modulus.") var epsilon: Double?
+    @Option(parsing: .unconditional, help: "Confidence of every estimated statement.") var confidence: Double = 0.95
+    @Option(parsing: .unconditional, help: "Worker threads (results do not depend on it).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Attack more points (doubling, up to --max-samples) until every percentile's interval has at most this relative half-width, e.g. 0.1.")
     var precision: Double?
-    @Option(help: "The most points --precision may attack per classifier.") var maxSamples: Int = 4096
+    @Option(parsing: .unconditional, help: "The most points --precision may attack per classifier.") var maxSamples: Int = 4096
     @Flag(help: "A one-minute look: fewer points, anchors and steps.") var quick = false
     @Flag(help: "Replace an existing output directory.") var force = false
 
     func validate() throws {
         guard confidence > 0, confidence < 1 else { throw ValidationError("--confidence must be in (0, 1)") }
-        if let epsilon { guard epsilon > 0, epsilon < 1 else { throw ValidationError("--epsilon must be in (0, 1)") } }
+        if let epsilon {
+            guard epsilon > 0, epsilon < 1 else { throw ValidationError("--epsilon must be in (0, 1)") }
+            do { _ = try OrderStatistic.requiredSampleSize(epsilon: epsilon, alpha: 1 - confidence) } catch {
+                throw ValidationError("--epsilon \(epsilon): \(error)")
+            }
+        }
         if let samples { guard samples >= 1 else { throw ValidationError("--samples must be at least 1") } }
-        if let threads { guard threads >= 1 else { throw ValidationError("--threads must be at least 1") } }
+        if let threads { try Limits.checkThreads(threads) }
         if let precision {
             guard precision.isFinite, precision > 0 else { throw ValidationError("--precision must be a positive relative half-width such as 0.1") }
             guard maxSamples >= 1 else { throw ValidationError("--max-samples must be at least 1") }
         }
         _ = try levels()
+        _ = try OutputFiles.checkResultFolder(out, force: force)
     }
 
     func levels() throws -> [Double] {
@@ -64,17 +71,13 @@ struct EstimateCommand: ParsableCommand {
         // Every input is checked before the output directory is touched.
         let g = try ModelPair.generator(generator)
         let fs = try classifierPaths().map { try ModelPair.classifier($0, for: g) }
+        let floats = g.inputSize + g.outputSize
+        try Limits.checkPoints(samples ?? 0, floatsPerPoint: floats, copies: 16, option: "--samples")
+        if precision != nil { try Limits.checkPoints(maxSamples, floatsPerPoint: floats, copies: 16, option: "--max-samples") }
         let real = try RealDataFile.load(images: realDataPath(), labels: realLabels, generator: g, classes: fs.map(\.classCount))
         let outURL = URL(fileURLWithPath: out)
-        if FileManager.default.fileExists(atPath: out) {
-            guard force else { throw ValidationError("\(out) exists; pass --force to replace it or choose another --out") }
-            // --force replaces an earlier result, never an unrelated folder.
-            let contents = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
-            guard contents.isEmpty || contents.contains("results.json") else {
-                throw ValidationError("\(out) is not an output folder of ceiling (no results.json in it); --force will not delete it, choose another --out")
-            }
-            try FileManager.default.removeItem(at: outURL)
-        }
+        // --force replaces an earlier result, never an unrelated folder or a file.
+        if try OutputFiles.checkResultFolder(out, force: force) { try FileManager.default.removeItem(at: outURL) }
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         var settings = quick ? EstimateSettings.quick(seed: seed) : EstimateSettings.standard(seed: seed)
         if let samples { settings.samples = samples }

@@ -29,20 +29,22 @@ struct ForwardCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputFiles.checkFile(output, option: "--output")
+        if let gradInput { try OutputFiles.checkFile(gradInput, option: "--grad-input") }
         let model = try Model.load(model)
-        let x = try NPY.read(input)
+        let x = try InputArrays.read(input, option: "--input")
         guard x.shape.count == model.inputShape.count + 1, x.sampleShape == model.inputShape, x.batch > 0 else {
             throw ValidationError("\(input) has shape \(describe(shape: x.shape)), but the model takes \(batchShape(model.inputShape))")
         }
         let trace = model.graph.trace(x)
         let y = trace.value(model.graph.output)
-        try NPY.write(y, to: output)
+        try OutputFiles.write(NPY.encode(y), to: output)
         if let gradOutput, let gradInput {
-            let u = try NPY.read(gradOutput)
+            let u = try InputArrays.read(gradOutput, option: "--grad-output")
             guard u.shape == y.shape else {
                 throw ValidationError("\(gradOutput) has shape \(describe(shape: u.shape)), but the output is \(describe(shape: y.shape))")
             }
-            try NPY.write(model.graph.vjp(trace, cotangent: u), to: gradInput)
+            try OutputFiles.write(NPY.encode(model.graph.vjp(trace, cotangent: u)), to: gradInput)
         }
     }
 }

@@ -25,31 +25,31 @@ struct ModulusCommand: ParsableCommand {
     @Option(help: "The generator model file (.bin).")
     var generator: String
 
-    @Option(help: "Anchors z_k drawn from the prior.")
+    @Option(parsing: .unconditional, help: "Anchors z_k drawn from the prior.")
     var anchors: Int = ModulusSettings.defaultAnchors
 
     @Option(help: "Comma-separated latent radii, increasing (default: 16 log-spaced from 0.01 to E||z||).")
     var radii: String?
 
-    @Option(help: "Random directions per anchor and radius.")
+    @Option(parsing: .unconditional, help: "Random directions per anchor and radius.")
     var directions: Int = ModulusSettings.defaultDirections
 
-    @Option(help: "Gradient-ascent steps per chain (0: random directions only).")
+    @Option(parsing: .unconditional, help: "Gradient-ascent steps per chain (0: random directions only).")
     var steps: Int = ModulusSettings.defaultAscentSteps
 
-    @Option(help: "Ascent chains per anchor and radius, from the best starts.")
+    @Option(parsing: .unconditional, help: "Ascent chains per anchor and radius, from the best starts.")
     var starts: Int = ModulusSettings.defaultAscentStarts
 
-    @Option(help: "Failure probability over z, in (0, 1).")
+    @Option(parsing: .unconditional, help: "Failure probability over z, in (0, 1).")
     var epsilon: Double = 0.01
 
-    @Option(help: "Confidence of the sampling statement, in (0, 1).")
+    @Option(parsing: .unconditional, help: "Confidence of the sampling statement, in (0, 1).")
     var confidence: Double = 0.95
 
     @Flag(help: "State the confidence per radius instead of for all radii at once.")
     var pointwise = false
 
-    @Option(help: "Seed of every random draw.")
+    @Option(parsing: .unconditional, help: "Seed of every random draw.")
     var seed: UInt64 = 0
 
     @Option(help: "Write the sampled curve and its details as JSON (the file `ceiling bound --modulus` reads).")
@@ -58,10 +58,10 @@ struct ModulusCommand: ParsableCommand {
     @Option(name: .customLong("certified-json"), help: "Write the certified curve omega(s) = L s on the same radii (kind \"certified\").")
     var certifiedJSON: String?
 
-    @Option(help: "Relative margin on power-iteration norms in the certified bound.")
+    @Option(parsing: .unconditional, help: "Relative margin on power-iteration norms in the certified bound.")
     var margin: Double = LipschitzCertificate.defaultMargin
 
-    @Option(help: "Engine threads (results do not depend on it).")
+    @Option(parsing: .unconditional, help: "Engine threads (results do not depend on it).")
     var threads: Int?
 
     @Flag(help: "No progress on standard error.")
@@ -69,13 +69,15 @@ struct ModulusCommand: ParsableCommand {
 
     func run() throws {
         if let threads {
-            guard threads >= 1 else { throw CommandError("--threads must be at least 1 (got \(threads))") }
+            try Limits.checkThreads(threads)
             EngineThreads.count = threads
         }
         guard epsilon > 0, epsilon < 1 else { throw CommandError("--epsilon must be in the open interval (0, 1) (got \(epsilon))") }
         guard confidence > 0, confidence < 1 else { throw CommandError("--confidence must be in the open interval (0, 1) (got \(confidence))") }
         guard margin >= 0, margin.isFinite else { throw CommandError("--margin must be finite and non-negative (got \(margin))") }
         guard FileManager.default.fileExists(atPath: generator) else { throw CommandError("\(generator): no such file") }
+        if let json { try OutputFiles.checkFile(json, option: "--json") }
+        if let certifiedJSON { try OutputFiles.checkFile(certifiedJSON, option: "--certified-json") }
         let model = try Model.load(generator)
         let estimator = try ModulusEstimator(model)
         let grid = try radii.map { try RadiusGrid.parse($0) } ?? estimator.defaultRadii()
@@ -114,21 +116,13 @@ struct ModulusCommand: ParsableCommand {
 
         if let json {
             let file = ModulusFile(estimate: estimate, settings: settings, estimator: estimator, certificate: certificate, generator: generator)
-            try write(file.jsonData(), to: json)
+            try OutputFiles.write(file.jsonData(), to: json)
             print("wrote \(json)")
         }
         if let certifiedJSON {
             guard let certificate else { throw CommandError("no certified curve to write: \(certificateProblem ?? "unknown reason")") }
-            try write(estimator.certifiedCurve(certificate, radii: grid).jsonData(), to: certifiedJSON)
+            try OutputFiles.write(estimator.certifiedCurve(certificate, radii: grid).jsonData(), to: certifiedJSON)
             print("wrote \(certifiedJSON)")
-        }
-    }
-
-    private func write(_ data: Data, to path: String) throws {
-        do {
-            try data.write(to: URL(fileURLWithPath: path))
-        } catch {
-            throw CommandError("cannot write \(path)")
         }
     }
 }

@@ -10,14 +10,14 @@ struct RobustnessCommand: ParsableCommand {
 
     @Option(help: "Generator model (.bin).") var generator: String
     @Option(help: "Classifier model (.bin).") var classifier: String
-    @Option(help: "Points to attack.") var samples: Int = 64
-    @Option(help: "Generated points for the class measures.") var measureSamples: Int = 2000
+    @Option(parsing: .unconditional, help: "Points to attack.") var samples: Int = 64
+    @Option(parsing: .unconditional, help: "Generated points for the class measures.") var measureSamples: Int = 2000
     @Option(help: "Notions to measure, comma-separated: z, in, unc, projection.") var notions: String = "z,in,unc"
-    @Option(help: "Steps of the DDN-style refinement after DeepFool.") var refinementSteps: Int = 100
-    @Option(help: "Points for the projection classifier (the first ones; each query inverts the generator).") var projectionSamples: Int = 16
-    @Option(help: "Gradient steps of the projection classifier's inversion.") var inversionSteps: Int = InversionSettings.defaultSteps
-    @Option(help: "Random restarts of the projection classifier's inversion.") var inversionRestarts: Int = InversionSettings.defaultRestarts
-    @Option(help: "Seed for every random draw.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Steps of the DDN-style refinement after DeepFool.") var refinementSteps: Int = 100
+    @Option(parsing: .unconditional, help: "Points for the projection classifier (the first ones; each query inverts the generator).") var projectionSamples: Int = 16
+    @Option(parsing: .unconditional, help: "Gradient steps of the projection classifier's inversion.") var inversionSteps: Int = InversionSettings.defaultSteps
+    @Option(parsing: .unconditional, help: "Random restarts of the projection classifier's inversion.") var inversionRestarts: Int = InversionSettings.defaultRestarts
+    @Option(parsing: .unconditional, help: "Seed for every random draw.") var seed: UInt64 = 0
     @Option(help: "Percentiles to report.") var percentiles: String = "0.25,0.5"
     @Option(help: "Write the measurement as JSON to this file.") var json: String?
 
@@ -50,8 +50,10 @@ struct RobustnessCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let json { try OutputFiles.checkFile(json, option: "--json") }
         let g = try ModelPair.generator(generator)
         let f = try ModelPair.classifier(classifier, for: g)
+        try Limits.checkPoints(samples, floatsPerPoint: g.inputSize + g.outputSize, copies: 16, option: "--samples")
         var settings = RobustnessSettings()
         settings.samples = samples
         settings.measureSamples = measureSamples
@@ -68,7 +70,7 @@ struct RobustnessCommand: ParsableCommand {
         progress.finish()
         print(RobustnessReport(measurement: measurement, percentiles: try parsedPercentiles()).text)
         if let json {
-            try RobustnessReport(measurement: measurement, percentiles: try parsedPercentiles()).json(models: [g, f]).write(to: URL(fileURLWithPath: json), options: .atomic)
+            try OutputFiles.write(RobustnessReport(measurement: measurement, percentiles: try parsedPercentiles()).json(models: [g, f]), to: json)
         }
     }
 }

@@ -21,14 +21,14 @@ struct TransferCommand: ParsableCommand {
 
     @Option(help: "Generator model (.bin).") var generator: String
     @Option(help: "Classifier model (.bin); give exactly two.") var classifier: [String] = []
-    @Option(help: "Generated points to attack.") var samples: Int = 64
-    @Option(help: "Generated points for the disagreement and the class measures.") var measureSamples: Int = 2000
-    @Option(help: "Seed for every random draw.") var seed: UInt64 = 0
-    @Option(help: "Steps of the DDN-style refinements.") var refinementSteps: Int = 100
-    @Option(help: "Joint confidence of delta and the class-measure intervals, in (0, 1).") var confidence: Double = 0.95
-    @Option(help: "Lipschitz constant L of the generator: omega(s) = L s.") var lipschitz: Double?
+    @Option(parsing: .unconditional, help: "Generated points to attack.") var samples: Int = 64
+    @Option(parsing: .unconditional, help: "Generated points for the disagreement and the class measures.") var measureSamples: Int = 2000
+    @Option(parsing: .unconditional, help: "Seed for every random draw.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Steps of the DDN-style refinements.") var refinementSteps: Int = 100
+    @Option(parsing: .unconditional, help: "Joint confidence of delta and the class-measure intervals, in (0, 1).") var confidence: Double = 0.95
+    @Option(parsing: .unconditional, help: "Lipschitz constant L of the generator: omega(s) = L s.") var lipschitz: Double?
     @Option(help: "Modulus-of-continuity JSON file (as written by `ceiling modulus --json`).") var modulus: String?
-    @Option(help: "Points of the eta grid.") var gridPoints: Int = 10
+    @Option(parsing: .unconditional, help: "Points of the eta grid.") var gridPoints: Int = 10
     @Option(help: "Write the measurement as JSON to this file (the record results.json holds for a pair; censored norms as \"inf\").") var json: String?
 
     func validate() throws {
@@ -43,8 +43,10 @@ struct TransferCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let json { try OutputFiles.checkFile(json, option: "--json") }
         let g = try ModelPair.generator(generator)
         let f = try ModelPair.classifier(classifier[0], for: g), h = try ModelPair.classifier(classifier[1], for: g)
+        try Limits.checkPoints(samples, floatsPerPoint: g.inputSize + g.outputSize, copies: 16, option: "--samples")
         guard f.classCount == h.classCount else {
             throw ValidationError("\(classifier[0]) has \(f.classCount) classes but \(classifier[1]) has \(h.classCount); transfer compares labels")
         }
@@ -68,7 +70,7 @@ struct TransferCommand: ParsableCommand {
         progress.finish()
         print(TransferReport(measured, omega: omega).text)
         if let json {
-            try TransferReport.json(measured, models: [generator] + classifier).write(to: URL(fileURLWithPath: json))
+            try OutputFiles.write(TransferReport.json(measured, models: [generator] + classifier), to: json)
         }
     }
 }

@@ -20,7 +20,7 @@ struct PlotWriter {
 
     private func write(_ chart: SVGChart, name: String) throws -> [String] {
         let svg = directory.appendingPathComponent("\(name).svg")
-        try chart.render().write(to: svg, atomically: true, encoding: .utf8)
+        try OutputFiles.write(Data(chart.render().utf8), to: svg.path)
         var names = ["\(name).svg"]
         if let converter = ["/usr/bin/rsvg-convert", "/usr/local/bin/rsvg-convert"].first(where: FileManager.default.isExecutableFile) {
             let process = Process()

@@ -15,13 +15,9 @@ enum RealDataFile {
             if labelPath != nil { throw ValidationError("--real-labels needs --real-data") }
             return nil
         }
-        let images: Tensor
-        do { images = try NPY.read(path) } catch { throw ValidationError("--real-data: \(error.description)") }
+        let images = try InputArrays.read(path, option: "--real-data")
         guard images.shape.count >= 2, images.sampleShape == generator.outputShape else {
             throw ValidationError("--real-data \(path) holds images of shape \(describe(shape: images.shape)), but the generator produces [N] + \(describe(shape: generator.outputShape)); save them in the generator's output space and range")
-        }
-        if let bad = images.data.firstIndex(where: { !$0.isFinite }) {
-            throw ValidationError("--real-data \(path): image \(bad / images.sampleSize) holds a non-finite value (\(images.data[bad]))")
         }
         let defaultLabels = path.hasSuffix(".npy") ? String(path.dropLast(4)) + "_labels.npy" : path + "_labels.npy"
         let resolved = labelPath ?? (FileManager.default.fileExists(atPath: defaultLabels) ? defaultLabels : nil)

@@ -6,7 +6,7 @@ struct ResultsWriter {
     let directory: URL
 
     func write(_ results: EstimateResults) throws {
-        try results.json().write(to: directory.appendingPathComponent("results.json"), options: .atomic)
+        try OutputFiles.write(results.json(), to: directory.appendingPathComponent("results.json").path)
     }
 
     /// One row per classifier, notion and sample: the per-sample measurements.
@@ -19,7 +19,7 @@ struct ResultsWriter {
                 }
             }
         }
-        try (lines.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("robustness.csv"), atomically: true, encoding: .utf8)
+        try OutputFiles.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: directory.appendingPathComponent("robustness.csv").path)
     }
 
     /// One row per classifier, notion and level: the percentile with its interval (normalised,
@@ -37,10 +37,17 @@ struct ResultsWriter {
                 }
             }
         }
-        try (lines.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("percentiles.csv"), atomically: true, encoding: .utf8)
+        try OutputFiles.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: directory.appendingPathComponent("percentiles.csv").path)
     }
 
     static func read(_ directory: URL) throws -> EstimateResults {
-        try EstimateResults.decode(json: Data(contentsOf: directory.appendingPathComponent("results.json")))
+        let path = directory.appendingPathComponent("results.json").path
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw CommandError("cannot read \(path): \(OutputFiles.reason(error))") }
+        do {
+            return try EstimateResults.decode(json: data)
+        } catch let error as DecodingError {
+            throw CommandError("\(path) is not a results file of this version of ceiling (\(DecodingErrors.describe(error)))")
+        }
     }
 }
