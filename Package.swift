@@ -36,5 +36,7 @@ let package = Package(
         .testTarget(name: "CeilingEngineTests", dependencies: ["CeilingEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CeilingScienceTests", dependencies: ["CeilingScience"]),
         .testTarget(name: "CeilingBoundsTests", dependencies: ["CeilingBounds"], resources: [.copy("Fixtures")]),
+        // Runs the built `ceiling` executable as a user would.
+        .testTarget(name: "CeilingCommandTests"),
     ]
 )

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+/// Every bad input ends as one "Error:" line and exit status 1 or 64, never a signal, a
+/// backtrace or a lost file.
+@Suite("Bad input on the command line")
+struct BadInputTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let name: String
+        let arguments: @Sendable (URL) throws -> [String]
+        /// A piece of text the error line must contain.
+        let says: String
+        var testDescription: String { name }
+    }
+
+    static func expectOneError(_ outcome: CommandRunner.Outcome, says text: String, _ name: String) {
+        #expect(outcome.exited, "\(name): ended by signal \(outcome.status)")
+        #expect(outcome.status == 1 || outcome.status == 64, "\(name): exit status \(outcome.status)")
+        #expect(outcome.errorLines.count == 1, "\(name): error lines \(outcome.errorLines) in \(outcome.stderr.prefix(500))")
+        #expect(outcome.errorLines.first?.contains(text) ?? false, "\(name): \(outcome.errorLines.first ?? outcome.stderr.prefix(300).description)")
+        #expect(!outcome.stderr.contains("Fatal error") && !outcome.stderr.contains("Backtrac"), "\(name): \(outcome.stderr.prefix(300))")
+    }
+
+    /// A .npy file with the given header dictionary and no data.
+    static func npy(_ header: String, in folder: URL, name: String) throws -> String {
+        var text = header
+        while (10 + text.utf8.count + 1) % 64 != 0 { text += " " }
+        var data = Data([0x93]) + Data("NUMPY".utf8) + Data([1, 0])
+        let length = UInt16(text.utf8.count + 1)
+        data += Data([UInt8(length & 0xff), UInt8(length >> 8)]) + Data((text + "\n").utf8)
+        let url = folder.appendingPathComponent(name)
+        try data.write(to: url)
+        return url.path
+    }
+
+    static let cases: [Case] = [
+        Case(name: "negative --samples", arguments: { _ in ["estimate", "--samples", "-5", "--quick"] }, says: "--samples must be at least 1"),
+        Case(name: "--epsilon 1e-300", arguments: { d in ["estimate", "--epsilon", "1e-300", "--out", d.appendingPathComponent("o").path] }, says: "--epsilon"),
+        Case(name: "--samples 10^12", arguments: { d in ["estimate", "--samples", "1000000000000", "--out", d.appendingPathComponent("o").path] }, says: "GB of memory"),
+        Case(name: "bound --classes 10^9", arguments: { _ in ["bound", "--latent-dim", "100", "--classes", "1000000000"] }, says: "--classes must be at most"),
+        Case(name: "--threads 10^8", arguments: { d in ["estimate", "--threads", "100000000", "--out", d.appendingPathComponent("o").path] }, says: "--threads"),
+        Case(name: "empty --out", arguments: { _ in ["estimate", "--out", "", "--quick"] }, says: "empty"),
+        Case(name: "--json into a missing folder", arguments: { d in
+            ["attack", "--classifier", "generators/lenet.bin", "--input", try npy("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3, 32, 32), }", in: d, name: "x.npy"),
+             "--json", d.appendingPathComponent("missing/a.json").path]
+        }, says: "does not exist"),
+        Case(name: "a folder as the model", arguments: { d in ["inspect", d.path] }, says: d_path_marker),
+        Case(name: "a truncated model", arguments: { d in
+            let url = d.appendingPathComponent("cut.bin")
+            try Data(try Data(contentsOf: CommandRunner.root.appendingPathComponent("generators/lenet.bin")).prefix(1000)).write(to: url)
+            return ["inspect", url.path]
+        }, says: "cut.bin"),
+        Case(name: "a .npy declaring 2^62 x 2^62", arguments: { d in
+            ["forward", "generators/lenet.bin", "--input", try npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4611686018427387904), }", in: d, name: "huge.npy"),
+             "--output", d.appendingPathComponent("y.npy").path]
+        }, says: "huge.npy"),
+        Case(name: "NaN in the input", arguments: { d in
+            let path = try npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 32, 32), }", in: d, name: "nan.npy")
+            var data = try Data(contentsOf: URL(fileURLWithPath: path))
+            var values = [Float](repeating: 0, count: 3072)
+            values[5] = .nan
+            values.withUnsafeBytes { data.append(contentsOf: $0) }
+            try data.write(to: URL(fileURLWithPath: path))
+            return ["forward", "generators/lenet.bin", "--input", path, "--output", d.appendingPathComponent("y.npy").path]
+        }, says: "non-finite"),
+        Case(name: "plot on broken JSON", arguments: { d in
+            try Data("{\"status\": ".utf8).write(to: d.appendingPathComponent("results.json"))
+            return ["plot", d.path]
+        }, says: "not a results file"),
+    ]
+
+    /// The error line for a folder given as a model names the folder.
+    static let d_path_marker = "ceiling-cli-"
+
+    @Test(arguments: cases)
+    func oneErrorLineAndAnExitStatus(_ c: Case) throws {
+        let folder = try CommandRunner.scratch()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        Self.expectOneError(try CommandRunner.run(try c.arguments(folder)), says: c.says, c.name)
+    }
+
+    @Test func forceNeverReplacesAFile() throws {
+        let folder = try CommandRunner.scratch()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("notes.txt")
+        try Data("keep me".utf8).write(to: file)
+        Self.expectOneError(try CommandRunner.run(["estimate", "--out", file.path, "--force", "--quick"]), says: "is a file", "--out FILE --force")
+        #expect(try String(contentsOf: file, encoding: .utf8) == "keep me")
+    }
+
+    @Test func forceNeverReplacesAnUnrelatedFolder() throws {
+        let folder = try CommandRunner.scratch()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("mine".utf8).write(to: folder.appendingPathComponent("thesis.tex"))
+        Self.expectOneError(try CommandRunner.run(["estimate", "--out", folder.path, "--force", "--quick"]), says: "not an output folder", "--out FOLDER --force")
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("thesis.tex").path))
+    }
+}
