@@ -71,7 +71,7 @@ public struct Model: Sendable {
             throw ModelFileError(path, "latent prior '\(prior.distribution)' is not supported: the bounds need a Gaussian latent")
         }
 
-        var nodes = try Self.glueNodes(glue, inputShape: inputShape, path: path)
+        var nodes = try glue?.nodes(path: path) ?? []
         glueNodeCount = nodes.count
         var index = [spec.input: nodes.count]
         let factory = OperationFactory(tensors: tensors, path: path)
@@ -109,76 +109,6 @@ public struct Model: Sendable {
         if let classNames, classNames.count != classCount {
             throw ModelFileError(path, "metadata 'ceiling.classes' names \(classNames.count) classes, but the classifier has \(classCount) logits")
         }
-    }
-
-    /// Metadata keys of the format that do not apply to `role`, or that the format does not
-    /// define, are refused rather than ignored: a misspelt or misplaced key is a mistake the
-    /// user should hear about. Keys outside the `ceiling.` namespace belong to other tools.
-    private static func refuseUnknownKeys(_ metadata: [String: String], role: Role, path: String) throws(ModelFileError) {
-        let common = ["ceiling.format", "ceiling.role", "ceiling.input_shape", "ceiling.graph", "ceiling.source"]
-        let known = common + (role == .generator ? ["ceiling.prior"] : ["ceiling.glue", "ceiling.classes"])
-        let misplaced = ["ceiling.prior": "generators", "ceiling.glue": "classifiers", "ceiling.classes": "classifiers"]
-        for key in metadata.keys.sorted() where key.hasPrefix("ceiling.") && !known.contains(key) {
-            if let owner = misplaced[key] {
-                throw ModelFileError(path, "metadata '\(key)' is for \(owner) only, and this model is a \(role.rawValue)")
-            }
-            throw ModelFileError(path, "unknown metadata key '\(key)' (format 1 defines \((common + misplaced.keys.sorted()).joined(separator: ", ")))")
-        }
-    }
-
-    /// `ceiling.input_shape`: a non-empty list of JSON integers, each at least 1 and at most the
-    /// per-sample limit (the graph checks their product).
-    private static func inputShape(_ metadata: [String: String], path: String) throws(ModelFileError) -> [Int] {
-        let expected = "'ceiling.input_shape' must be a list of positive sizes (JSON integers from 1 to \(GraphLimits.valuesPerSample))"
-        guard let json = try parseMetadata(metadata, key: "ceiling.input_shape", path: path) else {
-            throw ModelFileError(path, expected + ", and is missing")
-        }
-        guard let items = json.array, !items.isEmpty else { throw ModelFileError(path, expected + ", got \(json)") }
-        var shape = [Int]()
-        for item in items {
-            guard let size = item.integer, (1...GraphLimits.valuesPerSample).contains(size) else {
-                throw ModelFileError(path, expected + ", got \(json)")
-            }
-            shape.append(size)
-        }
-        return shape
-    }
-
-    /// The glue as graph nodes, in the order the format fixes: range map, normalisation, resize.
-    private static func glueNodes(_ glue: Glue?, inputShape: [Int], path: String) throws(ModelFileError) -> [(name: String, operation: any NetworkOperation, inputs: [Int])] {
-        guard let glue else { return [] }
-        var nodes = [(name: String, operation: any NetworkOperation, inputs: [Int])]()
-        func append(_ name: String, _ op: any NetworkOperation) { nodes.append((name, op, [nodes.count])) }
-        if let range = glue.range {
-            let (scale, shift) = try rangeMap(range, path: path)
-            append("glue.range", ChannelAffine(kind: "affine", scale: [scale], shift: [shift]))
-        }
-        if let n = glue.normalize {
-            let mean = n.mean.map(Float.init), std = n.std.map(Float.init)
-            guard !mean.isEmpty, mean.count == std.count, std.allSatisfy({ $0 > 0 }), mean.allSatisfy(\.isFinite), std.allSatisfy(\.isFinite) else {
-                throw ModelFileError(path, "glue normalize needs non-empty mean and std of one length, std positive, both within Float32's range")
-            }
-            append("glue.normalize", try ChannelAffine.normalize(mean: mean, std: std).finite(in: "glue normalize", path: path))
-        }
-        if let size = glue.resize {
-            guard size.count == 2 else { throw ModelFileError(path, "glue resize must be [height, width]") }
-            append("glue.resize", ResizeBilinear(size: (size[0], size[1])))
-        }
-        return nodes
-    }
-
-    /// The range map's Float32 scale and shift: both finite, and the scale non-zero (a map that
-    /// sends every image to one point, or that underflows to one, is a broken file).
-    private static func rangeMap(_ range: Glue.Range, path: String) throws(ModelFileError) -> (Float, Float) {
-        guard range.from.count == 2, range.to.count == 2, range.from[1] != range.from[0], range.to[1] != range.to[0] else {
-            throw ModelFileError(path, "glue range needs 'from' and 'to' pairs with distinct ends")
-        }
-        let scale = (range.to[1] - range.to[0]) / (range.from[1] - range.from[0])
-        let shift = range.to[0] - scale * range.from[0]
-        guard Float(scale).isFinite, Float(scale) != 0, Float(shift).isFinite else {
-            throw ModelFileError(path, "glue range from \(range.from) to \(range.to) is the map \(scale) * x + \(shift), which Float32 cannot hold (finite, scale non-zero)")
-        }
-        return (Float(scale), Float(shift))
     }
 }
 
