@@ -96,4 +96,14 @@ struct MetadataTests {
             #expect(message.contains(expected), "\(glue): \(message)")
         }
     }
+
+    /// A node name with a terminal escape sequence or a bidirectional override is quoted escaped.
+    @Test func controlCharactersInNamesAreEscaped() throws {
+        var b = ModelBuilder.single("relu", inputShape: [4])
+        b.nodes[0]["name"] = "n\u{1B}[2J\u{202E}x"
+        b.nodes[0]["op"] = "swish"
+        let message = try error(b)
+        #expect(message.contains("node 'n\\u{1B}[2J\\u{202E}x' uses unknown operation 'swish'"), "\(message)")
+        #expect(!message.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x202E })
+    }
 }

@@ -4,8 +4,10 @@ import Foundation
 /// arrays between ceiling and Python. Reads little-endian float32 or float64 in C order (and
 /// integer class labels); writes float32.
 public enum NPY {
+    /// What is wrong with a file; the header text it quotes has control characters escaped.
     public struct FormatError: Error, Sendable, CustomStringConvertible {
         public let description: String
+        init(description: String) { self.description = printable(description) }
     }
 
     public static func read(_ path: String) throws(FormatError) -> Tensor {

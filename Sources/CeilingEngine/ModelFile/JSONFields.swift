@@ -28,11 +28,6 @@ struct JSONFields {
         return s
     }
 
-    func optionalString(_ key: String) throws(ModelFileError) -> String? {
-        guard self[key] != nil else { return nil }
-        return try string(key)
-    }
-
     func strings(_ key: String) throws(ModelFileError) -> [String] {
         guard let items = self[key]?.array else { throw fail(key, "a list of strings") }
         var result = [String]()
