@@ -19,9 +19,15 @@ public struct Graph: Sendable {
     /// Values whose node absorbed the batch norm after it (see foldAffineNodes).
     private let foldedValues: Set<Int>
 
-    /// Builds the graph, inferring every node's shape; throws naming the node whose input does not fit.
+    /// Values a trace holds per sample: the input and every node's output.
+    public let traceValuesPerSample: Int
+
+    /// Builds the graph, inferring every node's shape; throws naming the node whose input does not
+    /// fit or whose output breaks one of the `GraphLimits`.
     public init(inputShape: [Int], nodes: [(name: String, operation: any NetworkOperation, inputs: [Int])], output: Int) throws(GraphError) {
         self.inputShape = inputShape
+        var traceValues = try Self.checkedSize(inputShape, of: "the graph's input")
+        var parameters = 0
         var shapes = [inputShape]
         var built = [Node]()
         for (i, node) in nodes.enumerated() {
@@ -34,13 +40,49 @@ public struct Graph: Sendable {
             } catch {
                 throw GraphError("node '\(node.name)' (\(node.operation.kind)): \(error.description)")
             }
+            let what = "node '\(node.name)' (\(node.operation.kind))"
+            traceValues += try Self.checkedSize(shape, of: what)
+            guard traceValues <= GraphLimits.traceValuesPerSample else {
+                throw GraphError("the values up to \(what) hold \(traceValues) values per sample, over the limit of \(GraphLimits.traceValuesPerSample) for a whole forward pass")
+            }
+            parameters += node.operation.parameterCount
+            guard parameters <= GraphLimits.parameters else {
+                throw GraphError("the weights up to \(what) hold \(parameters) values, over the limit of \(GraphLimits.parameters) (a tensor counts once per node that uses it)")
+            }
             shapes.append(shape)
             built.append(Node(name: node.name, operation: node.operation, inputs: node.inputs, shape: shape))
         }
         guard output >= 0 && output <= built.count else { throw GraphError("the graph's output is not one of its values") }
         self.nodes = built
         self.output = output
+        self.traceValuesPerSample = traceValues
         (operations, foldedValues) = foldAffineNodes(built, output: output)
+    }
+
+    /// The values per sample of a value of per-sample shape `shape`, which must have at least one
+    /// axis, no empty one, and at most `GraphLimits.valuesPerSample` values.
+    private static func checkedSize(_ shape: [Int], of what: String) throws(GraphError) -> Int {
+        guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) else {
+            throw GraphError("\(what) has shape [N, \(shape.map(String.init).joined(separator: ", "))]: every value needs at least one axis besides the batch, none of size 0")
+        }
+        guard let size = SizeArithmetic.product(shape), size <= GraphLimits.valuesPerSample else {
+            let count = SizeArithmetic.product(shape).map(String.init) ?? "more than 2^63"
+            throw GraphError("\(what) gives [N, \(shape.map(String.init).joined(separator: ", "))], \(count) values per sample, over the limit of \(GraphLimits.valuesPerSample)")
+        }
+        return size
+    }
+
+    /// The largest batch whose trace stays within `GraphLimits.traceValuesPerBatch`.
+    public var largestBatch: Int { max(1, GraphLimits.traceValuesPerBatch / traceValuesPerSample) }
+
+    /// Refuses a batch size that is not positive or whose forward trace would exceed
+    /// `GraphLimits.traceValuesPerBatch`: for callers about to run a batch they did not size
+    /// themselves (an array read from a file).
+    public func checkBatch(_ batch: Int) throws(GraphError) {
+        guard batch >= 1 else { throw GraphError("a batch needs at least one sample, got \(batch)") }
+        guard batch <= largestBatch else {
+            throw GraphError("a batch of \(batch) samples needs a forward pass of \(traceValuesPerSample) values per sample, over the limit of \(GraphLimits.traceValuesPerBatch) values; use batches of at most \(largestBatch)")
+        }
     }
 
     /// The operation that produces value `index` in a pass that ends at value `target`. A pass

@@ -40,24 +40,38 @@ public struct Model: Sendable {
         guard let roleName = metadata["ceiling.role"], let role = Role(rawValue: roleName) else {
             throw ModelFileError(path, "'ceiling.role' must be \"generator\" or \"classifier\", got \(metadata["ceiling.role"].map { "\"\($0)\"" } ?? "nothing")")
         }
-        guard let inputShape = try decodeMetadata([Int].self, metadata, key: "ceiling.input_shape", path: path),
-              !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
-            throw ModelFileError(path, "'ceiling.input_shape' must be a list of positive sizes")
-        }
-        guard let spec = try decodeMetadata(GraphSpec.self, metadata, key: "ceiling.graph", path: path) else {
+        try Self.refuseUnknownKeys(metadata, role: role, path: path)
+        let inputShape = try Self.inputShape(metadata, path: path)
+        guard let graphJSON = try parseMetadata(metadata, key: "ceiling.graph", path: path) else {
             throw ModelFileError(path, "no 'ceiling.graph' in the metadata")
         }
+        let spec = try GraphSpec(graphJSON, path: path)
         self.path = path
         self.role = role
-        self.prior = role == .generator ? (try decodeMetadata(LatentPrior.self, metadata, key: "ceiling.prior", path: path) ?? LatentPrior()) : nil
-        self.glue = role == .classifier ? try decodeMetadata(Glue.self, metadata, key: "ceiling.glue", path: path) : nil
-        self.classNames = try decodeMetadata([String].self, metadata, key: "ceiling.classes", path: path)
+        if let json = try parseMetadata(metadata, key: "ceiling.prior", path: path) {
+            prior = try LatentPrior(json, path: path)
+        } else {
+            prior = role == .generator ? LatentPrior() : nil
+        }
+        if let json = try parseMetadata(metadata, key: "ceiling.glue", path: path) {
+            glue = try Glue(json, path: path)
+        } else {
+            glue = nil
+        }
+        if let classes = try parseMetadata(metadata, key: "ceiling.classes", path: path) {
+            guard let names = classes.array?.compactMap(\.string), names.count == classes.array?.count else {
+                throw ModelFileError(path, "metadata 'ceiling.classes' must be a list of strings, got \(classes)")
+            }
+            self.classNames = names
+        } else {
+            self.classNames = nil
+        }
         self.source = metadata["ceiling.source"]
         if let prior, prior.distribution != "normal" {
             throw ModelFileError(path, "latent prior '\(prior.distribution)' is not supported: the bounds need a Gaussian latent")
         }
 
-        var nodes = try Self.glueNodes(glue, inputShape: inputShape, path: path)
+        var nodes = try glue?.nodes(path: path) ?? []
         glueNodeCount = nodes.count
         var index = [spec.input: nodes.count]
         let factory = OperationFactory(tensors: tensors, path: path)
@@ -92,31 +106,9 @@ public struct Model: Sendable {
         if role == .classifier && graph.shape(of: logits).count != 1 {
             throw ModelFileError(path, "a classifier must output [N, classes] logits, this one gives [N, \(graph.shape(of: logits).map(String.init).joined(separator: ", "))]")
         }
-    }
-
-    /// The glue as graph nodes, in the order the format fixes: range map, normalisation, resize.
-    private static func glueNodes(_ glue: Glue?, inputShape: [Int], path: String) throws(ModelFileError) -> [(name: String, operation: any NetworkOperation, inputs: [Int])] {
-        guard let glue else { return [] }
-        var nodes = [(name: String, operation: any NetworkOperation, inputs: [Int])]()
-        func append(_ name: String, _ op: any NetworkOperation) { nodes.append((name, op, [nodes.count])) }
-        if let range = glue.range {
-            guard range.from.count == 2, range.to.count == 2, range.from[1] != range.from[0] else {
-                throw ModelFileError(path, "glue range needs 'from' and 'to' pairs with distinct ends")
-            }
-            let scale = (range.to[1] - range.to[0]) / (range.from[1] - range.from[0])
-            append("glue.range", ChannelAffine(kind: "affine", scale: [Float(scale)], shift: [Float(range.to[0] - scale * range.from[0])]))
+        if let classNames, classNames.count != classCount {
+            throw ModelFileError(path, "metadata 'ceiling.classes' names \(classNames.count) classes, but the classifier has \(classCount) logits")
         }
-        if let n = glue.normalize {
-            guard n.mean.count == n.std.count, n.std.allSatisfy({ $0 > 0 }) else {
-                throw ModelFileError(path, "glue normalize needs mean and std of one length, std positive")
-            }
-            append("glue.normalize", ChannelAffine.normalize(mean: n.mean.map(Float.init), std: n.std.map(Float.init)))
-        }
-        if let size = glue.resize {
-            guard size.count == 2, size.allSatisfy({ $0 > 0 }) else { throw ModelFileError(path, "glue resize must be [height, width]") }
-            append("glue.resize", ResizeBilinear(size: (size[0], size[1])))
-        }
-        return nodes
     }
 }
 

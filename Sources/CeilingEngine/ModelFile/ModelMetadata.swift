@@ -1,17 +1,42 @@
 import Foundation
 
 /// The JSON documents inside a model file's `__metadata__` (docs/model-format.md).
-struct GraphSpec: Decodable {
-    struct NodeSpec: Decodable {
+struct GraphSpec {
+    struct NodeSpec {
         let name: String
         let op: String
         let inputs: [String]
-        let attrs: [String: JSONValue]?
-        let params: [String: String]?
+        let attrs: JSONObject?
+        let params: [String: String]
     }
     let input: String
     let output: String
     let nodes: [NodeSpec]
+
+    init(_ json: JSON, path: String) throws(ModelFileError) {
+        let graph = try JSONFields(json, context: "metadata 'ceiling.graph'", path: path)
+        try graph.refuseUnknown(["input", "output", "nodes"])
+        input = try graph.string("input")
+        output = try graph.string("output")
+        guard let list = graph["nodes"]?.array else { throw graph.fail("nodes", "a list of nodes") }
+        var nodes = [NodeSpec]()
+        for (i, item) in list.enumerated() {
+            var node = try JSONFields(item, context: "metadata 'ceiling.graph', node \(i)", path: path)
+            let name = try node.string("name")
+            node = try JSONFields(item, context: "metadata 'ceiling.graph', node '\(name)'", path: path)
+            try node.refuseUnknown(["name", "op", "inputs", "attrs", "params"])
+            var params = [String: String]()
+            if let slots = try node.fields("params") {
+                for (slot, value) in slots.object.members {
+                    guard let tensor = value.string else { throw slots.fail(slot, "a tensor name") }
+                    params[slot] = tensor
+                }
+            }
+            nodes.append(NodeSpec(name: name, op: try node.string("op"), inputs: try node.strings("inputs"),
+                                  attrs: try node.fields("attrs")?.object, params: params))
+        }
+        self.nodes = nodes
+    }
 }
 
 /// How a classifier maps image space X to its network's input: range map, then per-channel
@@ -34,6 +59,25 @@ public struct Glue: Codable, Sendable, Equatable {
         self.normalize = normalize
         self.resize = resize
     }
+
+    /// Reads `ceiling.glue`; the values are checked where the glue becomes graph nodes.
+    init(_ json: JSON, path: String) throws(ModelFileError) {
+        let glue = try JSONFields(json, context: "metadata 'ceiling.glue'", path: path)
+        try glue.refuseUnknown(["range", "normalize", "resize"])
+        if let range = try glue.fields("range") {
+            try range.refuseUnknown(["from", "to"])
+            self.range = Range(from: try range.numbers("from"), to: try range.numbers("to"))
+        } else {
+            self.range = nil
+        }
+        if let normalize = try glue.fields("normalize") {
+            try normalize.refuseUnknown(["mean", "std"])
+            self.normalize = Normalization(mean: try normalize.numbers("mean"), std: try normalize.numbers("std"))
+        } else {
+            self.normalize = nil
+        }
+        resize = glue["resize"] == nil ? nil : try glue.integers("resize", in: 1...Attributes.maxWindow)
+    }
 }
 
 /// The latent distribution a generator's input is drawn from.
@@ -48,38 +92,16 @@ public struct LatentPrior: Codable, Sendable, Equatable {
         self.std = std
     }
 
+    /// Reads `ceiling.prior`: a distribution name with a finite mean and a positive, finite std.
+    init(_ json: JSON, path: String) throws(ModelFileError) {
+        let prior = try JSONFields(json, context: "metadata 'ceiling.prior'", path: path)
+        try prior.refuseUnknown(["distribution", "mean", "std"])
+        distribution = try prior.string("distribution")
+        mean = try prior.optionalNumber("mean")
+        std = try prior.optionalNumber("std")
+        if let std, !(std > 0) { throw prior.fail("std", "positive") }
+    }
+
     /// The standard normal N(0, I) the bounds of Fawzi et al. assume.
     public var isStandardNormal: Bool { distribution == "normal" && (mean ?? 0) == 0 && (std ?? 1) == 1 }
-}
-
-/// A JSON attribute value: a number, a list, a string or a boolean.
-enum JSONValue: Decodable, CustomStringConvertible {
-    case number(Double), string(String), bool(Bool), array([JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let d = try? c.decode(Double.self) { self = .number(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else { self = .array(try c.decode([JSONValue].self)) }
-    }
-
-    var description: String {
-        switch self {
-        case .number(let d): d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
-        case .string(let s): "\"\(s)\""
-        case .bool(let b): String(b)
-        case .array(let a): "[" + a.map(\.description).joined(separator: ", ") + "]"
-        }
-    }
-}
-
-/// Decodes a JSON metadata string, naming the key when it is not valid.
-func decodeMetadata<T: Decodable>(_ type: T.Type, _ metadata: [String: String], key: String, path: String) throws(ModelFileError) -> T? {
-    guard let text = metadata[key] else { return nil }
-    do {
-        return try JSONDecoder().decode(T.self, from: Data(text.utf8))
-    } catch {
-        throw ModelFileError(path, "metadata '\(key)' is not valid: \(error)")
-    }
 }

@@ -1,45 +1,48 @@
 /// Turns one node of a model file's graph into an operation, checking its attributes and the
-/// shapes and values of its weights.
+/// shapes and values of its weights, so that the operation's own preconditions never fire on a
+/// file's content.
 struct OperationFactory {
-    let tensors: SafeTensors
-    let path: String
+    let store: WeightStore
+    var path: String { store.path }
+
+    init(tensors: SafeTensors, path: String) {
+        store = WeightStore(tensors: tensors, path: path)
+    }
 
     func make(_ node: GraphSpec.NodeSpec) throws(ModelFileError) -> any NetworkOperation {
-        let attrs = Attributes(values: node.attrs ?? [:], node: node.name, path: path)
+        let attrs = Attributes(node.attrs, node: node.name, op: node.op, path: path)
+        let params = NodeParameters(node, store: store)
+        let operation = try make(node, attrs, params)
+        try attrs.refuseUnread()
+        try params.refuseUnread()
+        return operation
+    }
+
+    private func make(_ node: GraphSpec.NodeSpec, _ attrs: Attributes, _ params: NodeParameters) throws(ModelFileError) -> any NetworkOperation {
         switch node.op {
         case "linear":
-            let weight = try param(node, "weight", rank: 2)
+            let weight = try params.weight("weight", rank: 2)
             let (out, input) = (weight.shape[0], weight.shape[1])
-            return Linear(weight: weight.values, bias: try bias(node, count: out), inFeatures: input, outFeatures: out)
+            return Linear(weight: weight.values, bias: try params.bias(count: out), inFeatures: input, outFeatures: out)
         case "conv2d":
-            let weight = try param(node, "weight", rank: 4)
+            let weight = try params.weight("weight", rank: 4)
             let s = weight.shape
-            return Conv2d(weight: weight.values, bias: try bias(node, count: s[0]), inChannels: s[1], outChannels: s[0],
+            return Conv2d(weight: weight.values, bias: try params.bias(count: s[0]), inChannels: s[1], outChannels: s[0],
                           kernel: (s[2], s[3]), stride: try attrs.pair("stride", minimum: 1),
                           padding: try attrs.pair("padding", minimum: 0), dilation: try attrs.pair("dilation", minimum: 1, default: (1, 1)))
         case "conv_transpose2d":
-            let weight = try param(node, "weight", rank: 4)
+            let weight = try params.weight("weight", rank: 4)
             let s = weight.shape
-            return ConvTranspose2d(weight: weight.values, bias: try bias(node, count: s[1]), inChannels: s[0], outChannels: s[1],
+            return ConvTranspose2d(weight: weight.values, bias: try params.bias(count: s[1]), inChannels: s[0], outChannels: s[1],
                                    kernel: (s[2], s[3]), stride: try attrs.pair("stride", minimum: 1),
                                    padding: try attrs.pair("padding", minimum: 0),
                                    outputPadding: try attrs.pair("output_padding", minimum: 0, default: (0, 0)),
                                    dilation: try attrs.pair("dilation", minimum: 1, default: (1, 1)))
         case "batch_norm":
-            let mean = try param(node, "running_mean", rank: 1)
-            let channels = mean.shape[0]
-            let variance = try param(node, "running_var", shape: [channels])
-            if let negative = variance.values.firstIndex(where: { $0 < 0 }) {
-                throw ModelFileError(path, "node '\(node.name)': running_var[\(negative)] is negative")
-            }
-            let eps = try attrs.number("eps", default: 1e-5)
-            guard eps >= 0 else { throw ModelFileError(path, "node '\(node.name)': eps must not be negative") }
-            return ChannelAffine.batchNorm(mean: mean.values, variance: variance.values,
-                                           weight: try optionalParam(node, "weight", shape: [channels])?.values,
-                                           bias: try optionalParam(node, "bias", shape: [channels])?.values, eps: eps)
+            return try batchNorm(node, attrs, params)
         case "relu": return Activation(.relu)
-        case "leaky_relu": return Activation(.leakyReLU(slope: Float(try attrs.number("negative_slope", default: 0.01))))
-        case "elu": return Activation(.elu(alpha: Float(try attrs.number("alpha", default: 1))))
+        case "leaky_relu": return Activation(.leakyReLU(slope: try attrs.float32("negative_slope", default: 0.01)))
+        case "elu": return Activation(.elu(alpha: try attrs.float32("alpha", default: 1)))
         case "tanh": return Activation(.tanh)
         case "sigmoid": return Activation(.sigmoid)
         case "max_pool2d":
@@ -57,16 +60,22 @@ struct OperationFactory {
             }
             return AvgPool2d.global()
         case "flatten": return Reshape.flatten()
-        case "reshape": return Reshape.reshape(try attrs.integers("shape"))
+        case "reshape":
+            let shape = try attrs.integers("shape", in: 1...GraphLimits.valuesPerSample)
+            guard !shape.isEmpty else { throw ModelFileError(path, "node '\(node.name)' (reshape): attribute 'shape' must not be empty") }
+            return Reshape.reshape(shape)
         case "add": return Add()
         case "normalize":
-            let mean = try attrs.numbers("mean"), std = try attrs.numbers("std")
-            guard mean.count == std.count, std.allSatisfy({ $0 > 0 }) else {
-                throw ModelFileError(path, "node '\(node.name)': normalize needs mean and std of one length, std positive")
+            let mean = try attrs.float32s("mean"), std = try attrs.float32s("std")
+            guard mean.count == std.count else {
+                throw ModelFileError(path, "node '\(node.name)' (normalize): 'mean' has \(mean.count) values and 'std' \(std.count); they need one per channel")
             }
-            return ChannelAffine.normalize(mean: mean.map(Float.init), std: std.map(Float.init))
+            if let c = std.indices.first(where: { !(std[$0] > 0) }) {
+                throw ModelFileError(path, "node '\(node.name)' (normalize): std[\(c)] is \(std[c]) in Float32; every std must be positive")
+            }
+            return try ChannelAffine.normalize(mean: mean, std: std).finite(in: "node '\(node.name)' (normalize)", path: path)
         case "affine":
-            return ChannelAffine(kind: "affine", scale: [Float(try attrs.number("scale"))], shift: [Float(try attrs.number("shift"))])
+            return ChannelAffine(kind: "affine", scale: [try attrs.float32("scale")], shift: [try attrs.float32("shift")])
         case "resize_bilinear": return ResizeBilinear(size: try attrs.pair("size", minimum: 1))
         case "softmax": return Softmax(log: false)
         case "log_softmax": return Softmax(log: true)
@@ -75,97 +84,35 @@ struct OperationFactory {
         }
     }
 
-    struct Weight {
-        let shape: [Int]
-        let values: [Float]
-    }
-
-    /// Reads parameter `slot` of `node`, checking that it exists, has the expected rank or shape
-    /// and holds only finite values.
-    func param(_ node: GraphSpec.NodeSpec, _ slot: String, rank: Int? = nil, shape: [Int]? = nil) throws(ModelFileError) -> Weight {
-        guard let name = node.params?[slot] else {
-            throw ModelFileError(path, "node '\(node.name)' (\(node.op)) has no '\(slot)' parameter")
+    private func batchNorm(_ node: GraphSpec.NodeSpec, _ attrs: Attributes, _ params: NodeParameters) throws(ModelFileError) -> ChannelAffine {
+        let mean = try params.weight("running_mean", rank: 1)
+        let channels = mean.shape[0]
+        let variance = try params.weight("running_var", shape: [channels])
+        if let negative = variance.values.firstIndex(where: { $0 < 0 }) {
+            throw ModelFileError(path, "node '\(node.name)': running_var[\(negative)] is negative")
         }
-        guard let entry = tensors.entries[name] else {
-            throw ModelFileError(path, "node '\(node.name)' refers to tensor '\(name)', which the file does not contain")
+        // eps enters the folded scale in Double (ChannelAffine.batchNorm); it is kept as written.
+        let eps = try attrs.number("eps", default: 1e-5)
+        guard eps >= 0, Float(eps).isFinite else {
+            throw ModelFileError(path, "node '\(node.name)': eps must be a non-negative number within Float32's range, got \(eps)")
         }
-        if let rank, entry.shape.count != rank {
-            throw ModelFileError(path, "tensor '\(name)' of node '\(node.name)' has shape \(describe(shape: entry.shape)); \(node.op) needs a \(rank)-dimensional \(slot)")
+        if let zero = variance.values.firstIndex(where: { Double($0) + eps == 0 }) {
+            throw ModelFileError(path, "node '\(node.name)': running_var[\(zero)] + eps is 0, a division by zero")
         }
-        if let shape, entry.shape != shape {
-            throw ModelFileError(path, "tensor '\(name)' of node '\(node.name)' has shape \(describe(shape: entry.shape)), expected \(describe(shape: shape))")
-        }
-        let values = try tensors.floats(name)
-        if let bad = values.firstIndex(where: { !$0.isFinite }) {
-            throw ModelFileError(path, "tensor '\(name)' holds a non-finite value (\(values[bad])) at element \(bad)")
-        }
-        return Weight(shape: entry.shape, values: values)
-    }
-
-    func optionalParam(_ node: GraphSpec.NodeSpec, _ slot: String, shape: [Int]) throws(ModelFileError) -> Weight? {
-        node.params?[slot] == nil ? nil : try param(node, slot, shape: shape)
-    }
-
-    func bias(_ node: GraphSpec.NodeSpec, count: Int) throws(ModelFileError) -> [Float]? {
-        try optionalParam(node, "bias", shape: [count])?.values
+        let affine = ChannelAffine.batchNorm(mean: mean.values, variance: variance.values,
+                                             weight: try params.optional("weight", shape: [channels])?.values,
+                                             bias: try params.optional("bias", shape: [channels])?.values, eps: eps)
+        return try affine.finite(in: "node '\(node.name)' (batch_norm)", path: path)
     }
 }
 
-/// Typed access to a node's attributes, with errors that name the node and the attribute.
-struct Attributes {
-    let values: [String: JSONValue]
-    let node: String
-    let path: String
-
-    private func fail(_ name: String, _ expected: String) -> ModelFileError {
-        ModelFileError(path, "node '\(node)': attribute '\(name)' must be \(expected)" + (values[name].map { ", got \($0)" } ?? ", and is missing"))
-    }
-
-    func number(_ name: String, default fallback: Double? = nil) throws(ModelFileError) -> Double {
-        switch values[name] {
-        case .number(let d)? where d.isFinite: return d
-        case nil where fallback != nil: return fallback!
-        default: throw fail(name, "a finite number")
+extension ChannelAffine {
+    /// Itself when every scale and shift is finite in Float32; constants derived from finite
+    /// attributes can still overflow (a mean of 1e30 over a std of 1e-10).
+    func finite(in context: String, path: String) throws(ModelFileError) -> ChannelAffine {
+        if let c = scale.indices.first(where: { !scale[$0].isFinite || !shift[$0].isFinite }) {
+            throw ModelFileError(path, "\(context): channel \(c) becomes \(scale[c]) * x + \(shift[c]), which is not finite in Float32")
         }
-    }
-
-    func bool(_ name: String, default fallback: Bool) throws(ModelFileError) -> Bool {
-        switch values[name] {
-        case .bool(let b)?: return b
-        case nil: return fallback
-        default: throw fail(name, "true or false")
-        }
-    }
-
-    func numbers(_ name: String) throws(ModelFileError) -> [Double] {
-        guard case .array(let items)? = values[name] else { throw fail(name, "a list of numbers") }
-        var result = [Double]()
-        for item in items {
-            guard case .number(let d) = item, d.isFinite else { throw fail(name, "a list of numbers") }
-            result.append(d)
-        }
-        return result
-    }
-
-    func integers(_ name: String) throws(ModelFileError) -> [Int] {
-        let list = try numbers(name)
-        guard list.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e9 }) else { throw fail(name, "a list of integers") }
-        return list.map { Int($0) }
-    }
-
-    /// A pair such as `[2, 2]`, or one integer for both axes.
-    func pair(_ name: String, minimum: Int, default fallback: (Int, Int)? = nil) throws(ModelFileError) -> (Int, Int) {
-        let list: [Int]
-        switch values[name] {
-        case nil:
-            guard let fallback else { throw fail(name, "a pair of integers") }
-            return fallback
-        case .number?: list = [Int(try number(name))]
-        default: list = try integers(name)
-        }
-        guard (list.count == 1 || list.count == 2), list.allSatisfy({ $0 >= minimum }) else {
-            throw fail(name, "a pair of integers of at least \(minimum)")
-        }
-        return (list[0], list[list.count - 1])
+        return self
     }
 }

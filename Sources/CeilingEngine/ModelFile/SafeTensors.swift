@@ -37,6 +37,9 @@ public struct SafeTensors: Sendable {
         try self.init(data: data, path: path)
     }
 
+    /// The safetensors library's limit on the header, which no model comes near.
+    static let maxHeaderBytes = 100_000_000
+
     public init(data: Data, path: String) throws(ModelFileError) {
         self.path = path
         self.bytes = data
@@ -47,79 +50,95 @@ public struct SafeTensors: Sendable {
         guard headerLength <= UInt64(data.count - 8) else {
             throw ModelFileError(path, "header length \(headerLength) runs past the end of the file (\(data.count) bytes): truncated or not a safetensors file")
         }
-        dataStart = 8 + Int(headerLength)
-        let header = data.subdata(in: 8..<dataStart)
-        guard let table = try? JSONDecoder().decode([String: HeaderItem].self, from: header) else {
-            throw ModelFileError(path, "header is not a JSON object: not a safetensors file or corrupt")
+        guard headerLength <= UInt64(Self.maxHeaderBytes) else {
+            throw ModelFileError(path, "header length \(headerLength) exceeds the safetensors limit of \(Self.maxHeaderBytes) bytes")
         }
+        let dataStart = 8 + Int(headerLength)
+        self.dataStart = dataStart
+        let table = try Self.header(data, dataStart: dataStart, path: path)
         let bufferSize = data.count - dataStart
         var entries = [String: Entry]()
         var metadata = [String: String]()
-        for (name, item) in table {
-            switch (name, item) {
-            case ("__metadata__", .strings(let strings)): metadata = strings
-            case ("__metadata__", _): throw ModelFileError(path, "__metadata__ must map strings to strings")
-            case (_, .tensor(let dtype, let shape, let offsets)):
-                entries[name] = try Self.entry(name, dtype, shape, offsets, bufferSize: bufferSize, path: path)
-            default: throw ModelFileError(path, "tensor '\(name)' needs dtype, shape and data_offsets (integers)")
+        for (name, item) in table.members {
+            if name == "__metadata__" {
+                metadata = try Self.metadata(item, path: path)
+            } else {
+                entries[name] = try Self.entry(name, item, bufferSize: bufferSize, path: path)
             }
         }
-        let sorted = entries.sorted { $0.value.range.lowerBound < $1.value.range.lowerBound }
-        for (a, b) in zip(sorted, sorted.dropFirst()) where a.value.range.upperBound > b.value.range.lowerBound {
-            throw ModelFileError(path, "tensors '\(a.key)' and '\(b.key)' overlap in the data buffer")
-        }
+        try Self.refuseOverlaps(entries, path: path)
         self.entries = entries
         self.metadata = metadata
     }
 
-    /// One header value: a tensor description, the metadata table, or something malformed.
-    private enum HeaderItem: Decodable {
-        case tensor(dtype: String, shape: [Int], offsets: [Int])
-        case strings([String: String])
-        case invalid
-
-        private struct TensorFields: Decodable {
-            let dtype: String
-            let shape: [Int]
-            let data_offsets: [Int]
+    /// The header's top-level object, parsed strictly (duplicate keys refused).
+    private static func header(_ data: Data, dataStart: Int, path: String) throws(ModelFileError) -> JSONObject {
+        let parsed = data.withUnsafeBytes { raw in
+            Result { () throws(JSONParser.Failure) -> JSON in try JSONParser.parse(UnsafeRawBufferPointer(rebasing: raw[8..<dataStart])) }
         }
-
-        init(from decoder: Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let fields = try? container.decode(TensorFields.self) {
-                self = .tensor(dtype: fields.dtype, shape: fields.shape, offsets: fields.data_offsets)
-            } else if let strings = try? container.decode([String: String].self) {
-                self = .strings(strings)
-            } else {
-                self = .invalid
+        switch parsed {
+        case .success(.object(let table)): return table
+        case .failure(let failure):
+            if let key = failure.duplicateKey {
+                throw ModelFileError(path, "header repeats the key \"\(key)\" (byte \(failure.offset) of the header): safetensors refuses duplicate keys, since readers would disagree on which copy counts")
             }
+            throw ModelFileError(path, "header is not a JSON object (\(failure.description)): not a safetensors file or corrupt")
+        case .success:
+            throw ModelFileError(path, "header is not a JSON object: not a safetensors file or corrupt")
         }
     }
 
-    private static func entry(_ name: String, _ dtype: String, _ shape: [Int], _ offsets: [Int],
-                              bufferSize: Int, path: String) throws(ModelFileError) -> Entry {
+    private static func metadata(_ value: JSON, path: String) throws(ModelFileError) -> [String: String] {
+        guard let object = value.object else { throw ModelFileError(path, "__metadata__ must map strings to strings") }
+        var metadata = [String: String]()
+        for (key, value) in object.members {
+            guard let text = value.string else { throw ModelFileError(path, "__metadata__ must map strings to strings, and '\(key)' is \(value)") }
+            metadata[key] = text
+        }
+        return metadata
+    }
+
+    /// One tensor's description, checked against the data buffer. Fields other than the three
+    /// the format defines are ignored, as the safetensors library ignores them.
+    private static func entry(_ name: String, _ value: JSON, bufferSize: Int, path: String) throws(ModelFileError) -> Entry {
+        guard let fields = value.object, let dtype = fields["dtype"]?.string, let shapeItems = fields["shape"]?.array,
+              let offsetItems = fields["data_offsets"]?.array else {
+            throw ModelFileError(path, "tensor '\(name)' needs dtype, shape and data_offsets (integers)")
+        }
         guard let size = knownDTypes[dtype] else {
             throw ModelFileError(path, "tensor '\(name)' has unknown dtype '\(dtype)'")
+        }
+        let shape = shapeItems.compactMap(\.integer)
+        guard shape.count == shapeItems.count else {
+            throw ModelFileError(path, "tensor '\(name)' has shape \(JSON.array(shapeItems)): sizes must be JSON integers (no fraction or exponent) that fit in 64 bits")
         }
         guard shape.allSatisfy({ $0 >= 0 }) else {
             throw ModelFileError(path, "tensor '\(name)' has a negative dimension in its shape \(describe(shape: shape))")
         }
-        guard offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1] else {
-            throw ModelFileError(path, "tensor '\(name)' has invalid data_offsets \(offsets)")
+        let offsets = offsetItems.compactMap(\.integer)
+        guard offsets.count == 2, offsetItems.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1] else {
+            throw ModelFileError(path, "tensor '\(name)' has invalid data_offsets \(JSON.array(offsetItems)) (two JSON integers, begin <= end)")
         }
         guard offsets[1] <= bufferSize else {
             throw ModelFileError(path, "tensor '\(name)' ends at byte \(offsets[1]) of a \(bufferSize)-byte data buffer: the file is truncated or the offsets are out of range")
         }
-        var count = 1
-        for d in shape {
-            let (product, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow else { throw ModelFileError(path, "tensor '\(name)' has an impossibly large shape") }
-            count = product
+        guard let count = SizeArithmetic.product(shape), case (let byteCount, false) = count.multipliedReportingOverflow(by: size) else {
+            throw ModelFileError(path, "tensor '\(name)' has an impossibly large shape \(describe(shape: shape))")
         }
-        guard count <= bufferSize, offsets[1] - offsets[0] == count * size else {
-            throw ModelFileError(path, "tensor '\(name)' of shape \(describe(shape: shape)) and dtype \(dtype) needs \(count * size) bytes but its data_offsets span \(offsets[1] - offsets[0])")
+        guard offsets[1] - offsets[0] == byteCount else {
+            throw ModelFileError(path, "tensor '\(name)' of shape \(describe(shape: shape)) and dtype \(dtype) needs \(byteCount) bytes but its data_offsets span \(offsets[1] - offsets[0])")
         }
         return Entry(dtype: dtype, shape: shape, range: offsets[0]..<offsets[1])
+    }
+
+    /// Refuses tensors whose bytes overlap. Empty tensors overlap nothing; the others are taken
+    /// in order of offset, then name, so the check and its message do not depend on dictionary order.
+    private static func refuseOverlaps(_ entries: [String: Entry], path: String) throws(ModelFileError) {
+        let sorted = entries.filter { !$0.value.range.isEmpty }
+            .sorted { ($0.value.range.lowerBound, $0.value.range.upperBound, $0.key) < ($1.value.range.lowerBound, $1.value.range.upperBound, $1.key) }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where a.value.range.upperBound > b.value.range.lowerBound {
+            throw ModelFileError(path, "tensors '\(a.key)' and '\(b.key)' overlap in the data buffer")
+        }
     }
 
     /// The tensor's values as Float32, converted from its stored dtype.

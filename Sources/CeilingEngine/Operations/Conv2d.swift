@@ -28,7 +28,9 @@ public struct Conv2d: LinearOperation {
         guard shape[0] == inChannels else {
             throw ShapeError("conv2d expects \(inChannels) input channels, got \(shape[0])")
         }
-        let (h, w) = convolution.outputPlane(height: shape[1], width: shape[2])
+        guard let (h, w) = convolution.checkedOutputPlane(height: shape[1], width: shape[2]) else {
+            throw ShapeError("conv2d output size overflows for an input of \(shape[1])x\(shape[2])")
+        }
         guard h > 0 && w > 0 else {
             throw ShapeError("conv2d kernel \(kernel) does not fit an input of \(shape[1])x\(shape[2])")
         }

@@ -29,9 +29,9 @@ public struct ConvTranspose2d: LinearOperation {
 
     public var parameterCount: Int { weight.count + (bias?.count ?? 0) }
 
-    /// The output plane for an input plane `[_, height, width]`.
-    private func outputPlane(_ sampleShape: [Int]) -> (height: Int, width: Int) {
-        convolution.inputPlane(height: sampleShape[1], width: sampleShape[2], extra: outputPadding)
+    /// The output plane for an input plane `[_, height, width]`, nil on overflow.
+    private func checkedOutputPlane(_ sampleShape: [Int]) -> (height: Int, width: Int)? {
+        convolution.checkedInputPlane(height: sampleShape[1], width: sampleShape[2], extra: outputPadding)
     }
 
     public func outputShape(for inputShapes: [[Int]]) throws(ShapeError) -> [Int] {
@@ -42,7 +42,9 @@ public struct ConvTranspose2d: LinearOperation {
         guard outputPadding.0 < stride.0 && outputPadding.1 < stride.1 else {
             throw ShapeError("conv_transpose2d output_padding \(outputPadding) must be smaller than the stride \(stride)")
         }
-        let (h, w) = outputPlane(shape)
+        guard let (h, w) = checkedOutputPlane(shape) else {
+            throw ShapeError("conv_transpose2d output size overflows for an input of \(shape[1])x\(shape[2])")
+        }
         guard h > 0 && w > 0 else {
             throw ShapeError("conv_transpose2d gives an empty output for an input of \(shape[1])x\(shape[2])")
         }
@@ -54,7 +56,8 @@ public struct ConvTranspose2d: LinearOperation {
     func linearPart(_ x: Tensor) -> Tensor { transpose(x, bias: nil) }
 
     private func transpose(_ x: Tensor, bias: [Float]?) -> Tensor {
-        let (h, w) = outputPlane(x.sampleShape)
+        // The graph checked this plane when it was built.
+        let (h, w) = checkedOutputPlane(x.sampleShape)!
         return convolution.backward(x, height: h, width: w, bias: bias)
     }
 

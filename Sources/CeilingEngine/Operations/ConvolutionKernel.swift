@@ -43,18 +43,26 @@ final class ConvolutionKernel: @unchecked Sendable {
         self.dilation = dilation
     }
 
-    /// The output plane of an input plane `height` x `width`, as PyTorch defines it (floor).
-    func outputPlane(height: Int, width: Int) -> (height: Int, width: Int) {
-        ((height + 2 * padding.0 - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1,
-         (width + 2 * padding.1 - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1)
+    /// The output plane of an input plane `height` x `width`, as PyTorch defines it (floor);
+    /// nil when the size arithmetic overflows, sides of 0 when the kernel does not fit.
+    func checkedOutputPlane(height: Int, width: Int) -> (height: Int, width: Int)? {
+        guard let h = SizeArithmetic.windows(input: height, kernel: kernel.0, stride: stride.0, padding: padding.0, dilation: dilation.0),
+              let w = SizeArithmetic.windows(input: width, kernel: kernel.1, stride: stride.1, padding: padding.1, dilation: dilation.1) else { return nil }
+        return (h, w)
     }
 
     /// The input plane that `backward` gives for an output plane `height` x `width`: the smallest
     /// one mapping onto it, grown by `extra` rows and columns (`output_padding`; less than the
-    /// stride, so the output plane stays the same).
-    func inputPlane(height: Int, width: Int, extra: (Int, Int)) -> (height: Int, width: Int) {
-        ((height - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kernel.0 - 1) + extra.0 + 1,
-         (width - 1) * stride.1 - 2 * padding.1 + dilation.1 * (kernel.1 - 1) + extra.1 + 1)
+    /// stride, so the output plane stays the same). Nil when the size arithmetic overflows.
+    func checkedInputPlane(height: Int, width: Int, extra: (Int, Int)) -> (height: Int, width: Int)? {
+        guard let h = SizeArithmetic.transposed(input: height, kernel: kernel.0, stride: stride.0, padding: padding.0, dilation: dilation.0, extra: extra.0),
+              let w = SizeArithmetic.transposed(input: width, kernel: kernel.1, stride: stride.1, padding: padding.1, dilation: dilation.1, extra: extra.1) else { return nil }
+        return (h, w)
+    }
+
+    /// `checkedOutputPlane` for a pass on a plane the graph checked when it was built.
+    func outputPlane(height: Int, width: Int) -> (height: Int, width: Int) {
+        checkedOutputPlane(height: height, width: width)!
     }
 
     /// y = conv(x) (+ bias): x [N, in, H, W] -> [N, out, OH, OW].

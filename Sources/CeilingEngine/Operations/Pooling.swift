@@ -2,19 +2,30 @@
 struct PoolWindow: Sendable {
     let kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int)
 
-    func outputSize(_ h: Int, _ w: Int) -> (Int, Int) {
-        ((h + 2 * padding.0 - kernel.0) / stride.0 + 1, (w + 2 * padding.1 - kernel.1) / stride.1 + 1)
+    /// The output plane, nil when the size arithmetic overflows, sides of 0 when the window
+    /// does not fit.
+    func checkedOutputSize(_ h: Int, _ w: Int) -> (Int, Int)? {
+        guard let oh = SizeArithmetic.windows(input: h, kernel: kernel.0, stride: stride.0, padding: padding.0),
+              let ow = SizeArithmetic.windows(input: w, kernel: kernel.1, stride: stride.1, padding: padding.1) else { return nil }
+        return (oh, ow)
     }
+
+    /// `checkedOutputSize` for a pass on a plane the graph checked when it was built.
+    func outputSize(_ h: Int, _ w: Int) -> (Int, Int) { checkedOutputSize(h, w)! }
 
     func validate(_ shape: [Int], _ kind: String) throws(ShapeError) -> [Int] {
         guard shape.count == 3 else {
             throw ShapeError("\(kind) expects [N, C, H, W] inputs")
         }
-        guard padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1 else {
+        guard kernel.0 >= 1 && kernel.1 >= 1 && stride.0 >= 1 && stride.1 >= 1 && padding.0 >= 0 && padding.1 >= 0 else {
+            throw ShapeError("\(kind) needs a kernel and stride of at least 1 and a non-negative padding")
+        }
+        guard padding.0 <= kernel.0 / 2 && padding.1 <= kernel.1 / 2 else {
             throw ShapeError("\(kind) padding \(padding) must be at most half the kernel \(kernel)")
         }
-        let (oh, ow) = outputSize(shape[1], shape[2])
-        guard oh > 0 && ow > 0 else { throw ShapeError("\(kind) window \(kernel) does not fit \(shape[1])x\(shape[2])") }
+        guard let (oh, ow) = checkedOutputSize(shape[1], shape[2]), oh > 0 && ow > 0 else {
+            throw ShapeError("\(kind) window \(kernel) does not fit \(shape[1])x\(shape[2])")
+        }
         return [shape[0], oh, ow]
     }
 

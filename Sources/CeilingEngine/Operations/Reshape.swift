@@ -11,7 +11,7 @@ public struct Reshape: LinearOperation {
         let shape = try singleInput(inputShapes, kind)
         let size = shape.reduce(1, *)
         guard let target else { return [size] }
-        guard target.allSatisfy({ $0 > 0 }), target.reduce(1, *) == size else {
+        guard target.allSatisfy({ $0 > 0 }), SizeArithmetic.product(target) == size else {
             throw ShapeError("cannot reshape [N, \(shape.map(String.init).joined(separator: ", "))] to [N, \(target.map(String.init).joined(separator: ", "))]")
         }
         return target
