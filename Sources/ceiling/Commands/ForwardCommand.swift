@@ -22,6 +22,14 @@ struct ForwardCommand: ParsableCommand {
     @Option(name: .customLong("grad-input"), help: "Where to write the gradient of <u, output> with respect to the input.")
     var gradInput: String?
 
+    /// Samples per pass.
+    static let chunk = 256
+
+    /// Samples `rows` of a batch.
+    static func rows(_ t: Tensor, _ rows: Range<Int>) -> Tensor {
+        Tensor(shape: [rows.count] + t.sampleShape, data: Array(t.data[rows.lowerBound * t.sampleSize..<rows.upperBound * t.sampleSize]))
+    }
+
     func validate() throws {
         guard (gradOutput == nil) == (gradInput == nil) else {
             throw ValidationError("--grad-output and --grad-input go together")
@@ -36,15 +44,23 @@ struct ForwardCommand: ParsableCommand {
         guard x.shape.count == model.inputShape.count + 1, x.sampleShape == model.inputShape, x.batch > 0 else {
             throw ValidationError("\(input) has shape \(describe(shape: x.shape)), but the model takes \(batchShape(model.inputShape))")
         }
-        let trace = model.graph.trace(x)
-        let y = trace.value(model.graph.output)
-        try OutputFiles.write(NPY.encode(y), to: output)
-        if let gradOutput, let gradInput {
-            let u = try InputArrays.read(gradOutput, option: "--grad-output")
-            guard u.shape == y.shape else {
-                throw ValidationError("\(gradOutput) has shape \(describe(shape: u.shape)), but the output is \(describe(shape: y.shape))")
-            }
-            try OutputFiles.write(NPY.encode(model.graph.vjp(trace, cotangent: u)), to: gradInput)
+        let u = try gradOutput.map { try InputArrays.read($0, option: "--grad-output") }
+        let outputShape = [x.batch] + model.outputShape
+        if let u, let gradOutput, u.shape != outputShape {
+            throw ValidationError("\(gradOutput) has shape \(describe(shape: u.shape)), but the output is \(describe(shape: outputShape))")
+        }
+        // Chunks of samples bound the activations kept for the backward pass, whatever N is.
+        var outputs = [Float](), gradients = [Float]()
+        outputs.reserveCapacity(x.batch * model.outputSize)
+        for start in stride(from: 0, to: x.batch, by: Self.chunk) {
+            let rows = start..<min(start + Self.chunk, x.batch)
+            let trace = model.graph.trace(Self.rows(x, rows))
+            outputs += trace.value(model.graph.output).data
+            if let u { gradients += model.graph.vjp(trace, cotangent: Self.rows(u, rows)).data }
+        }
+        try OutputFiles.write(NPY.encode(Tensor(shape: outputShape, data: outputs)), to: output)
+        if let gradInput, u != nil {
+            try OutputFiles.write(NPY.encode(Tensor(shape: x.shape, data: gradients)), to: gradInput)
         }
     }
 }
