@@ -2,7 +2,9 @@ import CeilingEngine
 @testable import CeilingScience
 
 /// A linear classifier x -> W x + b on [d] inputs, with the closed-form distance from x to the
-/// boundary of its decision region: min over k != c of (f_c - f_k) / ||w_c - w_k||.
+/// boundary of its decision region: min over k != c of (f_c - f_k) / ||w_c - w_k||; with a
+/// margin tau, the distance to where another class beats c by tau (the attacks' `MarginRule`):
+/// min over k != c of (f_c - f_k + tau) / ||w_c - w_k||.
 struct LinearClassifier {
     let weight: [Float]
     let bias: [Float]
@@ -22,7 +24,7 @@ struct LinearClassifier {
         return try! b.build()
     }
 
-    func distance(_ x: ArraySlice<Float>) -> Double {
+    func distance(_ x: ArraySlice<Float>, margin: Double = 0) -> Double {
         let logits = (0..<classes).map { k in
             Double(bias[k]) + (0..<inputs).reduce(0.0) { $0 + Double(weight[k * inputs + $1]) * Double(x[x.startIndex + $1]) }
         }
@@ -32,9 +34,15 @@ struct LinearClassifier {
                 let w = Double(weight[c * inputs + i] - weight[k * inputs + i])
                 return acc + w * w
             }.squareRoot()
-            return (logits[c] - logits[k]) / norm
+            return (logits[c] - logits[k] + margin) / norm
         }.min()!
     }
+}
+
+/// The margin the attacks' rule requires at each sample of `points`, for a map to logits.
+func requiredMargins(_ map: any DifferentiableMap, at points: Tensor) -> [Double] {
+    let logits = map(points), k = logits.sampleSize
+    return (0..<logits.batch).map { n in Double(MarginRule.required(logits.data[(n * k)..<((n + 1) * k)])) }
 }
 
 /// The identity generator on R^d.

@@ -12,8 +12,9 @@ struct MinimalAdversaryTests {
         let labels = map.labels(x)
         let result = MinimalAdversary().attack(map: map, x: x, labels: labels)
         #expect(result.censoredCount == 0)
+        let margins = requiredMargins(map, at: shifted(x, by: result.perturbations))
         for n in 0..<x.batch {
-            let exact = classifier.distance(x.data[(n * 12)..<((n + 1) * 12)])
+            let exact = classifier.distance(x.data[(n * 12)..<((n + 1) * 12)], margin: margins[n])
             #expect(abs(result.norms[n] - exact) / exact < 1e-4, "sample \(n): \(result.norms[n]) vs \(exact)")
         }
     }

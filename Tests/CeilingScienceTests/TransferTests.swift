@@ -36,8 +36,9 @@ struct TransferTests {
         let found = TransferAttack().attack(pair: pair, x: x)
         #expect(found.best.censoredCount == 0)
         #expect(found.transfersF.allSatisfy { $0 } && found.transfersH.allSatisfy { $0 })
+        let margins = requiredMargins(map, at: shifted(x, by: found.best.perturbations))
         for n in 0..<x.batch {
-            let exact = linear.distance(x.data[(n * 10)..<((n + 1) * 10)])
+            let exact = linear.distance(x.data[(n * 10)..<((n + 1) * 10)], margin: margins[n])
             #expect(abs(found.best.norms[n] - exact) / exact < 1e-4, "sample \(n): \(found.best.norms[n]) vs \(exact)")
             #expect(abs(found.best.norms[n] - found.ownF.norms[n]) / exact < 1e-4)
         }
@@ -58,7 +59,9 @@ struct TransferTests {
         #expect(found.fromF.censoredCount == x.batch && found.fromH.censoredCount == x.batch)
         #expect(!found.transfersF.contains(true) && !found.transfersH.contains(true))
         for n in 0..<x.batch {
-            let d1 = abs(Double(x.data[n * d]) - 0.3), d2 = abs(Double(x.data[n * d + 1]) + 0.25)
+            // Each flip must clear the margin 1e-4 (the logit scale is 1 at the boundary) in its
+            // logit w . x + b, so each distance grows by 1e-4 / ||w||.
+            let d1 = abs(Double(x.data[n * d]) - 0.3) + 1e-4, d2 = abs(Double(x.data[n * d + 1]) + 0.25) + 1e-4 / 2
             let exact = (d1 * d1 + d2 * d2).squareRoot()
             #expect(abs(found.best.norms[n] - exact) / exact < 1e-4, "sample \(n): \(found.best.norms[n]) vs \(exact)")
             #expect(found.best.norms[n] >= max(found.ownF.norms[n], found.ownH.norms[n]) * (1 - 1e-6))
@@ -86,7 +89,8 @@ struct TransferTests {
         let x = Tensor(shape: [points.count, d], data: points.flatMap { $0 })
         let found = TransferAttack().attack(pair: pair, x: x)
         for (n, p) in points.enumerated() {
-            let b1 = Double(p[0]), b2 = Double(c * p[0] + s * p[1])
+            // Unit normals: each constraint must clear the margin 1e-4 in its logit.
+            let b1 = Double(p[0]) + 1e-4, b2 = Double(c * p[0] + s * p[1]) + 1e-4
             // Exact: minimise ||r|| over the 2-D plane of the normals (the rest of r is zero).
             let exact = Self.twoConstraintMinimum(b1: b1, b2: b2, cosine: Double(c))
             #expect(abs(found.best.norms[n] - exact) / exact < 1e-4, "sample \(n): \(found.best.norms[n]) vs \(exact)")

@@ -53,21 +53,22 @@ public struct InDistributionAttack: Sendable {
             let points = gather(z, found), directions = gather(perturbations, found)
             let foundLabels = found.map { labels[$0] }
             let scales = boundary.scales(count: found.count) { t in
-                zip(composed.labels(shifted(points, by: scaledSamples(directions, t))), foundLabels).map { $0 != $1 }
+                zip(composed.adversarialLabels(shifted(points, by: scaledSamples(directions, t)), clean: foundLabels), foundLabels).map { $0 != $1 }
             }
             scatter(scaledSamples(directions, scales), into: &shrunk, at: found)
         }
         return verify(composed: composed, generator: generator, clean: clean, z: z, labels: labels, perturbations: shrunk)
     }
 
-    /// Fresh forward passes: the label at g(z + r) and the image distance ||g(z + r) - g(z)||.
+    /// Fresh forward passes: the label at g(z + r) under the margin rule (`MarginRule`, pushing
+    /// r along itself where the label changes short of the margin) and the image distance
+    /// ||g(z + r) - g(z)||.
     func verify(composed: ComposedMap, generator: any DifferentiableMap, clean: Tensor, z: Tensor, labels: [Int], perturbations: Tensor) -> AttackResult {
-        let moved = shifted(z, by: perturbations)
-        let image = generator(moved)
-        let adversarialLabels = composed.outer.labels(image)
+        let (pushed, adversarialLabels) = MarginRule.push(perturbations, clean: labels) { composed(shifted(z, by: $0)) }
+        let image = generator(shifted(z, by: pushed))
         let distances = sampleNorms(shifted(image, by: clean, scale: -1))
         var result = AttackResult.empty(labels: labels, shape: z.sampleShape)
-        result.perturbations = perturbations
+        result.perturbations = pushed
         for n in 0..<labels.count {
             result.success[n] = adversarialLabels[n] != labels[n]
             result.norms[n] = result.success[n] ? distances[n] : .infinity

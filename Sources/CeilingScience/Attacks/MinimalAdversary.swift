@@ -35,7 +35,7 @@ public struct MinimalAdversary: Sendable {
         let points = gather(x, found), directions = gather(result.perturbations, found)
         let labels = found.map { result.labels[$0] }
         let scales = boundary.scales(count: found.count) { t in
-            zip(map.labels(shifted(points, by: scaledSamples(directions, t))), labels).map { $0 != $1 }
+            zip(map.adversarialLabels(shifted(points, by: scaledSamples(directions, t)), clean: labels), labels).map { $0 != $1 }
         }
         var shrunk = result
         scatter(scaledSamples(directions, scales), into: &shrunk.perturbations, at: found)
@@ -44,12 +44,14 @@ public struct MinimalAdversary: Sendable {
         return tightened
     }
 
-    /// Norms and labels of `perturbations` with a fresh forward pass; failures are censored.
+    /// Norms and labels of `perturbations` with a fresh forward pass under the margin rule
+    /// (`MarginRule`: a point short of the margin is pushed along its perturbation first);
+    /// failures are censored.
     public func verify(map: any DifferentiableMap, x: Tensor, labels: [Int], perturbations: Tensor) -> AttackResult {
-        let adversarial = map.labels(shifted(x, by: perturbations))
-        let norms = sampleNorms(perturbations)
+        let (pushed, adversarial) = MarginRule.push(perturbations, clean: labels) { map(shifted(x, by: $0)) }
+        let norms = sampleNorms(pushed)
         var result = AttackResult.empty(labels: labels, shape: x.sampleShape)
-        result.perturbations = perturbations
+        result.perturbations = pushed
         for n in 0..<labels.count {
             result.success[n] = adversarial[n] != labels[n]
             result.norms[n] = result.success[n] ? norms[n] : .infinity

@@ -24,7 +24,7 @@ public struct ClassifierPair: Sendable {
     /// Per sample: whether x + v changes f's label, and whether it changes h's.
     public func fooled(at x: Tensor, by v: Tensor, labels: (f: [Int], h: [Int])) -> (f: [Bool], h: [Bool]) {
         let moved = shifted(x, by: v)
-        let lf = f.labels(moved), lh = h.labels(moved)
+        let lf = f.adversarialLabels(moved, clean: labels.f), lh = h.adversarialLabels(moved, clean: labels.h)
         return (zip(lf, labels.f).map { $0 != $1 }, zip(lh, labels.h).map { $0 != $1 })
     }
 
@@ -34,12 +34,13 @@ public struct ClassifierPair: Sendable {
         return zip(a, b).map { $0 && $1 }
     }
 
-    /// Norms of `v` where it fools both (fresh forward passes), +infinity elsewhere; `v` is
+    /// Norms of `v` where it fools both under the margin rule (`MarginRule`; fresh forward
+    /// passes), +infinity elsewhere; `v` is
     /// zeroed where it does not. The result's `labels` are f's clean labels and its
     /// `adversarialLabels` f's labels at x + v.
     public func verify(x: Tensor, labels: (f: [Int], h: [Int]), perturbations v: Tensor) -> AttackResult {
         let moved = shifted(x, by: v)
-        let lf = f.labels(moved), lh = h.labels(moved)
+        let lf = f.adversarialLabels(moved, clean: labels.f), lh = h.adversarialLabels(moved, clean: labels.h)
         let norms = sampleNorms(v)
         var result = AttackResult.empty(labels: labels.f, shape: x.sampleShape)
         result.perturbations = v

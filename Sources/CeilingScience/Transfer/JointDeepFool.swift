@@ -14,8 +14,9 @@ import CeilingEngine
 /// solved exactly (`HalfSpacePair`): one constraint active (r = b_i w_i / ||w_i||^2) or both
 /// (r = a w_1 + b w_2 from the 2 x 2 Gram system, a, b >= 0). For two affine classifiers with two
 /// classes each, one step lands on the exact joint minimum; as in DeepFool, the steps are summed
-/// and the total scaled by 1 + overshoot (the right-hand sides get 1e-6 so that a step is never
-/// zero while a label still holds).
+/// and the total scaled by 1 + overshoot. The right-hand sides get the margin `MarginRule`
+/// requires, so the steps aim where both labels change with that margin (and a step is never
+/// zero while a label still holds); a classifier counts as fooled only with the margin.
 public struct JointDeepFool: Sendable {
     /// Overshoot, iteration cap and top-k candidate classes (of each classifier): DeepFool's.
     public var schedule: DeepFool
@@ -40,7 +41,7 @@ public struct JointDeepFool: Sendable {
             for (j, s) in active.enumerated() {
                 guard let cf = constraint(gf, j, label: labels.f[s]), let ch = constraint(gh, j, label: labels.h[s]),
                       !(cf.fooled && ch.fooled),
-                      let step = HalfSpacePair(cf.w, cf.b + 1e-6, ch.w, ch.b + 1e-6).minimalPoint else { continue }
+                      let step = HalfSpacePair(cf.w, cf.b + cf.margin, ch.w, ch.b + ch.margin).minimalPoint else { continue }
                 for i in 0..<size { total[s * size + i] += step[i] }
                 stillActive.append(s)
             }
@@ -50,10 +51,14 @@ public struct JointDeepFool: Sendable {
     }
 
     /// The label first, then the top other classes of the clean logits.
-    /// The linearised half-space w . r >= b of one classifier at sample j, and whether its label
-    /// has already changed there; nil when every candidate gradient difference vanishes.
-    private func constraint(_ g: ClassGradients, _ j: Int, label c: Int) -> (w: [Double], b: Double, fooled: Bool)? {
-        let current = argmaxLabels(g.logits.samples(j..<(j + 1)))[0]
+    /// The linearised half-space w . r >= b of one classifier at sample j, the margin the rule
+    /// requires there, and whether its label has already changed with that margin; nil when
+    /// every candidate gradient difference vanishes.
+    private func constraint(_ g: ClassGradients, _ j: Int, label c: Int) -> (w: [Double], b: Double, margin: Double, fooled: Bool)? {
+        let row = g.logits.samples(j..<(j + 1))
+        let current = argmaxLabels(row)[0]
+        let margin = Double(MarginRule.required(row.data[...]))
+        let fooled = MarginRule.labels(logits: row, clean: [c])[0] != c
         let gc = g.gradient(j, 0)
         let size = gc.count
         var best: (ratio: Double, w: [Double], b: Double)? = nil
@@ -74,7 +79,7 @@ public struct JointDeepFool: Sendable {
             if best == nil || ratio < best!.ratio { best = (ratio, w, b) }
         }
         guard let best else { return nil }
-        return (best.w, best.b, current != c)
+        return (best.w, best.b, margin, fooled)
     }
 }
 

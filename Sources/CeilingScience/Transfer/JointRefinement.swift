@@ -18,6 +18,14 @@ public struct JointRefinement: Sendable {
         schedule = MinimalNormRefinement(steps: steps, gamma: gamma, stepFraction: stepFraction)
     }
 
+    /// f_c - max_j f_j + tau per sample, tau the margin `MarginRule` requires at these logits.
+    static func withRequiredMargin(_ margins: [(margin: Double, runnerUp: Int)], _ logits: Tensor) -> [(margin: Double, runnerUp: Int)] {
+        let k = logits.sampleSize
+        return margins.enumerated().map { n, m in
+            (m.margin + Double(MarginRule.required(logits.data[(n * k)..<((n + 1) * k)])), m.runnerUp)
+        }
+    }
+
     public func refine(pair: ClassifierPair, x: Tensor, labels: (f: [Int], h: [Int]), start: Tensor) -> AttackResult {
         let n = x.batch, size = x.sampleSize
         let kf = pair.f.outputSize, kh = pair.h.outputSize
@@ -28,10 +36,12 @@ public struct JointRefinement: Sendable {
         for step in 0..<steps {
             let point = shifted(x, by: delta)
             let lf = pair.f.linearize(point), lh = pair.h.linearize(point)
-            let mf = MinimalNormRefinement.margins(lf.value, labels.f)
-            let mh = MinimalNormRefinement.margins(lh.value, labels.h)
+            // Margins shifted by what `MarginRule` requires, so the search ends where both
+            // labels change with the margin (a corner of the two shifted boundaries).
+            let mf = Self.withRequiredMargin(MinimalNormRefinement.margins(lf.value, labels.f), lf.value)
+            let mh = Self.withRequiredMargin(MinimalNormRefinement.margins(lh.value, labels.h), lh.value)
             let norms = sampleNorms(delta)
-            let both = (0..<n).map { mf[$0].margin < 0 && mh[$0].margin < 0 }
+            let both = (0..<n).map { mf[$0].margin <= 0 && mh[$0].margin <= 0 }
             for s in 0..<n where both[s] && norms[s] < result.norms[s] {
                 result.norms[s] = norms[s]
                 result.success[s] = true
