@@ -68,10 +68,15 @@ struct PlotWriter {
         let confidence = results.settings.confidence
         for n in c.notions {
             let steps = empirical(n.normalised)
-            let (lower, upper) = band(steps, samples: n.normalised.count, confidence: confidence)
-            chart.series.append(.init(label: String(format: "%.0f%% DKW band, n = %d", confidence * 100, n.normalised.count), points: lower,
-                                      color: colors[n.notion] ?? "#000", upper: upper))
-            chart.series.append(.init(label: names[n.notion] ?? n.notion, points: steps, color: colors[n.notion] ?? "#000", step: true))
+            // The projection classifier's few points would give a band over the whole chart; its
+            // interval is in the table.
+            if n.notion != "projection" {
+                let (lower, upper) = band(steps, samples: n.normalised.count, confidence: confidence)
+                chart.series.append(.init(label: String(format: "%.0f%% DKW band, n = %d", confidence * 100, n.normalised.count), points: lower,
+                                          color: colors[n.notion] ?? "#000", upper: upper))
+            }
+            let label = (names[n.notion] ?? n.notion) + (n.notion == "projection" ? " (n = \(n.normalised.count))" : "")
+            chart.series.append(.init(label: label, points: steps, color: colors[n.notion] ?? "#000", step: true))
         }
         return chart
     }
@@ -85,7 +90,7 @@ struct PlotWriter {
         chart.series.append(.init(label: "max over anchors", points: Array(zip(r, m.maximum)), color: "#555"))
         chart.series.append(.init(label: "random directions only (max)", points: Array(zip(r, m.randomOnlyMaximum)), color: "#999", dashed: true))
         if let lower = m.bootstrapLower, let upper = m.bootstrapUpper {
-            chart.series.append(.init(label: "omega_hat over resampled anchors (5-95%)", points: Array(zip(r, lower)), color: Self.palette[1],
+            chart.series.append(.init(label: "omega_hat, resampled anchors", points: Array(zip(r, lower)), color: Self.palette[1],
                                       upper: Array(zip(r, upper))))
         }
         chart.series.append(.init(label: String(format: "omega_hat (eps %.2g)", m.epsilon), points: Array(zip(r, m.omega)), color: Self.palette[1]))
