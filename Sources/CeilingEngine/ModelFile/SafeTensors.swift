@@ -27,9 +27,12 @@ public struct SafeTensors: Sendable {
     public init(contentsOf url: URL) throws(ModelFileError) {
         // As the user wrote it, so that messages name the file they typed.
         let path = url.relativePath
-        guard FileManager.default.fileExists(atPath: url.path) else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw ModelFileError(path, "no such file")
         }
+        guard !isDirectory.boolValue else { throw ModelFileError(path, "is a folder, not a model file") }
+        guard FileManager.default.isReadableFile(atPath: url.path) else { throw ModelFileError(path, "cannot be read (permission denied)") }
         let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
             throw ModelFileError(path, "cannot be read (\(error.localizedDescription))")
