@@ -5,13 +5,15 @@
 #   scripts/fuzz.sh npy [SECONDS]      # NPY.read and NPY.readLabels
 #
 # Builds Fuzz/<Target>Fuzzer.swift together with the engine's sources (one module, so the
-# target sees internal API) with -sanitize=fuzzer,address, seeds a corpus from the bundled and
-# fixture files no larger than SEED_MAX_BYTES (default 700000; the two ResNets and the DCGAN
-# generator are bigger and would mostly have their weights mutated), and runs for SECONDS
-# (default 600). Work files live in .build/fuzz/<target>: the growing corpus in corpus/, and
-# crash-*, timeout-* or oom-* inputs in findings/. Turn each finding into a file under
-# Tests/CeilingEngineTests/Fixtures/regressions/ (see RegressionTests.swift).
-# Extra arguments after SECONDS go to libFuzzer (for instance -jobs=2 -workers=2).
+# target sees internal API) with -sanitize=fuzzer,address, seeds a corpus from Fuzz/seeds (tiny
+# valid models, one per group of operations, so that mutations land on attributes) and from the
+# bundled and fixture files no larger than SEED_MAX_BYTES (default 700000; the two ResNets and
+# the DCGAN generator are bigger and would mostly have their weights mutated), and runs for
+# SECONDS (default 600). Each target has a custom mutator that edits the header and keeps its
+# length field consistent. Work files live in .build/fuzz/<target>: the growing corpus in
+# corpus/, and crash-*, timeout-* or oom-* inputs in findings/. Turn each finding into a file
+# under Tests/CeilingEngineTests/Fixtures/regressions/, listed in its manifest.json.
+# Extra arguments after SECONDS go to libFuzzer (for instance -use_value_profile=1).
 set -eu
 
 target=${1:?usage: scripts/fuzz.sh model|npy [SECONDS] [libFuzzer options]}
@@ -40,7 +42,7 @@ if [ ! -x "$binary" ] || [ -n "$(find $sources "$entry" -newer "$binary" | head 
 fi
 
 limit=${SEED_MAX_BYTES:-700000}
-find generators Tests/CeilingEngineTests/Fixtures -name "$pattern" -size -"$limit"c | while read -r file; do
+find Fuzz/seeds generators Tests/CeilingEngineTests/Fixtures -name "$pattern" -size -"$limit"c | while read -r file; do
     cp "$file" "$work/seeds/$(echo "$file" | tr / _)"
 done
 

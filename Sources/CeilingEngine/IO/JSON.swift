@@ -38,18 +38,36 @@ enum JSON: Sendable, CustomStringConvertible {
 
     /// Compact JSON text, cut after about 80 characters: for error messages that quote a value.
     var description: String {
-        let text = rendered
+        var text = ""
+        render(into: &text, budget: 80)
         return text.count > 80 ? String(text.prefix(77)) + "..." : text
     }
 
-    private var rendered: String {
+    /// Appends the value's JSON text to `text`, stopping once it is longer than `budget`, so
+    /// that quoting a huge list costs no more than quoting a short one.
+    private func render(into text: inout String, budget: Int) {
+        guard text.count <= budget else { return }
         switch self {
-        case .null: "null"
-        case .bool(let b): String(b)
-        case .number(let n): n.literal
-        case .string(let s): "\"\(s)\""
-        case .array(let items): "[" + items.map(\.rendered).joined(separator: ", ") + "]"
-        case .object(let o): "{" + o.members.map { "\"\($0.key)\": \($0.value.rendered)" }.joined(separator: ", ") + "}"
+        case .null: text += "null"
+        case .bool(let b): text += String(b)
+        case .number(let n): text += n.literal.prefix(budget + 1)
+        case .string(let s): text += "\"" + s.prefix(budget + 1) + "\""
+        case .array(let items):
+            text += "["
+            for (i, item) in items.enumerated() {
+                guard text.count <= budget else { return }
+                if i > 0 { text += ", " }
+                item.render(into: &text, budget: budget)
+            }
+            text += "]"
+        case .object(let o):
+            text += "{"
+            for (i, member) in o.members.enumerated() {
+                guard text.count <= budget else { return }
+                text += (i > 0 ? ", " : "") + "\"" + member.key.prefix(budget + 1) + "\": "
+                member.value.render(into: &text, budget: budget)
+            }
+            text += "}"
         }
     }
 }
