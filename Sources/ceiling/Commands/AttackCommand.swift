@@ -56,11 +56,13 @@ struct AttackCommand: ParsableCommand {
 
         let distribution = EmpiricalDistribution(result.norms)
         print("r_unc of \(x.batch) images (\(result.censoredCount) censored)")
-        print(TextTable(header: ["quantity", "value"], rows: [
-            ["median", String(format: "%.6g", distribution.quantile(0.5))],
-            ["25%", String(format: "%.6g", distribution.quantile(0.25))],
-            ["75%", String(format: "%.6g", distribution.quantile(0.75))],
-        ]).lines().joined(separator: "\n"))
+        // The three levels' intervals hold together at 95%.
+        let rows = try [("25%", 0.25), ("median", 0.5), ("75%", 0.75)].map { name, q -> [String] in
+            let interval = try distribution.interval(q, confidence: 1 - 0.05 / 3)
+            return [name, String(format: "%.6g", distribution.quantile(q)),
+                    String(format: "[%.6g, ", interval.lower) + (interval.upper.isFinite ? String(format: "%.6g]", interval.upper) : "inf]")]
+        }
+        print(TextTable(header: ["quantity", "value", "95% interval (the three together)"], rows: rows).lines().joined(separator: "\n"))
         if let output {
             var adversarial = x
             for i in 0..<x.count { adversarial.data[i] += result.perturbations.data[i] }
