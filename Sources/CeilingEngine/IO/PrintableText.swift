@@ -1,7 +1,7 @@
 /// `text` with control and format characters (escape sequences, bidirectional overrides)
 /// written as `\u{...}`: error messages quote names and values from untrusted files, and a
 /// terminal would otherwise act on them.
-func printable(_ text: String) -> String {
+public func printable(_ text: String) -> String {
     var result = ""
     result.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
     for scalar in text.unicodeScalars {

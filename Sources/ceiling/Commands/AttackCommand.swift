@@ -45,6 +45,7 @@ struct AttackCommand: ParsableCommand {
         guard x.shape.count == model.inputShape.count + 1, x.sampleShape == model.inputShape, x.batch > 0 else {
             throw ValidationError("\(input) has shape \(describe(shape: x.shape)), but the classifier takes \(batchShape(model.inputShape))")
         }
+        try model.graph.checkBatch(x.batch)
         let map = model.map
         let labels = map.labels(x)
         let attack = MinimalAdversary(deepFool: DeepFool(candidates: candidates),

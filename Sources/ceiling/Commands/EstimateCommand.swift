@@ -60,8 +60,12 @@ struct EstimateCommand: ParsableCommand {
     func classifierPaths() throws -> [String] {
         if !classifier.isEmpty { return classifier }
         let files = (try? FileManager.default.contentsOfDirectory(atPath: besideGenerator(""))) ?? []
-        let found = files.filter { $0.hasSuffix(".bin") }.sorted().map(besideGenerator)
-            .filter { (try? Model.load($0).role) == .classifier }
+        // A broken file beside the generator is an error, not a classifier quietly left out.
+        let found = try files.filter { $0.hasSuffix(".bin") }.sorted().map(besideGenerator).filter { path in
+            do { return try Model.load(path).role == .classifier } catch {
+                throw ValidationError("\(error) (found beside \(generator); pass --classifier to choose the classifiers)")
+            }
+        }
         guard !found.isEmpty else { throw ValidationError("no classifier given and none found beside \(generator); pass --classifier") }
         return found
     }

@@ -52,8 +52,9 @@ struct ForwardCommand: ParsableCommand {
         // Chunks of samples bound the activations kept for the backward pass, whatever N is.
         var outputs = [Float](), gradients = [Float]()
         outputs.reserveCapacity(x.batch * model.outputSize)
-        for start in stride(from: 0, to: x.batch, by: Self.chunk) {
-            let rows = start..<min(start + Self.chunk, x.batch)
+        let chunk = min(Self.chunk, model.graph.largestBatch)
+        for start in stride(from: 0, to: x.batch, by: chunk) {
+            let rows = start..<min(start + chunk, x.batch)
             let trace = model.graph.trace(Self.rows(x, rows))
             outputs += trace.value(model.graph.output).data
             if let u { gradients += model.graph.vjp(trace, cotangent: Self.rows(u, rows)).data }

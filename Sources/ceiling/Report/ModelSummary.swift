@@ -28,7 +28,8 @@ struct ModelSummary {
         if model.logits != model.graph.output {
             lines.append("  (the attacks use the logits of '\(model.graph.nodes[model.logits - 1].name)')")
         }
-        return lines.joined(separator: "\n")
+        // Names and sources come from the file: control characters are shown escaped.
+        return lines.map(printable).joined(separator: "\n")
     }
 
     private var glueText: String {
