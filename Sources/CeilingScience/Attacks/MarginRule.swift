@@ -42,28 +42,51 @@ public enum MarginRule {
         }
     }
 
-    /// Pushes every perturbation whose point changes the label but misses the margin along itself
-    /// (the scales of `pushes`, the first that clears it); returns the perturbations and the
-    /// ruled labels at their points. `logitsAt` maps a batch of perturbations to the logits at
-    /// the perturbed points.
+    /// Pushes every perturbation whose point changes the label but misses the margin along itself,
+    /// by the smallest scale that clears it: the first of `pushes` that does, then a bisection
+    /// between it and the scale before (12 halvings), so a push costs no more distance than the
+    /// margin needs. Returns the perturbations and the ruled labels at their points; `logitsAt`
+    /// maps a batch of perturbations to the logits at the perturbed points. A point no scale
+    /// clears keeps its perturbation and its clean label (it is not an adversary).
     public static func push(_ perturbations: Tensor, clean: [Int], logitsAt: (Tensor) -> Tensor) -> (perturbations: Tensor, labels: [Int]) {
-        var current = perturbations
-        var logits = logitsAt(current)
+        let logits = logitsAt(perturbations)
         var ruled = labels(logits: logits, clean: clean)
-        var pending = shortOfMargin(logits: logits, clean: clean)
+        let pending = shortOfMargin(logits: logits, clean: clean).enumerated().filter(\.element).map(\.offset)
+        guard !pending.isEmpty else { return (perturbations, ruled) }
+        // Bracket [low, high] per pending sample: low fails, high clears (nil: none cleared yet).
+        var low = [Float](repeating: 1, count: pending.count), high = [Float?](repeating: nil, count: pending.count)
         let size = perturbations.sampleSize
-        for factor in pushes where pending.contains(true) {
-            var trial = current
-            for n in 0..<clean.count where pending[n] {
-                for i in (n * size)..<((n + 1) * size) { trial.data[i] = perturbations.data[i] * factor }
+        // The ruled labels of the pending samples `rows` with their perturbations scaled (the
+        // whole batch is evaluated: `logitsAt` takes perturbations of every sample).
+        func trial(_ scales: [Float], _ rows: [Int]) -> [Int] {
+            var batch = perturbations
+            for (row, scale) in zip(rows, scales) {
+                let n = pending[row]
+                for i in (n * size)..<((n + 1) * size) { batch.data[i] *= scale }
             }
-            logits = logitsAt(trial)
-            let trialLabels = labels(logits: logits, clean: clean)
-            for n in 0..<clean.count where pending[n] && trialLabels[n] != clean[n] {
-                for i in (n * size)..<((n + 1) * size) { current.data[i] = trial.data[i] }
-                ruled[n] = trialLabels[n]
-                pending[n] = false
+            let all = labels(logits: logitsAt(batch), clean: clean)
+            return rows.map { all[pending[$0]] }
+        }
+        for factor in pushes {
+            let open = pending.indices.filter { high[$0] == nil }
+            guard !open.isEmpty else { break }
+            for (row, label) in zip(open, trial(open.map { _ in factor }, open)) {
+                if label != clean[pending[row]] { high[row] = factor } else { low[row] = factor }
             }
+        }
+        let cleared = pending.indices.filter { high[$0] != nil }
+        for _ in 0..<12 where !cleared.isEmpty {
+            let middles = cleared.map { (low[$0] + high[$0]!) / 2 }
+            for (k, label) in trial(middles, cleared).enumerated() {
+                if label != clean[pending[cleared[k]]] { high[cleared[k]] = middles[k] } else { low[cleared[k]] = middles[k] }
+            }
+        }
+        var current = perturbations
+        let finals = trial(cleared.map { high[$0]! }, cleared)
+        for (k, row) in cleared.enumerated() where finals[k] != clean[pending[row]] {
+            let n = pending[row]
+            for i in (n * size)..<((n + 1) * size) { current.data[i] = perturbations.data[i] * high[row]! }
+            ruled[n] = finals[k]
         }
         return (current, ruled)
     }
