@@ -107,8 +107,9 @@ struct EstimateReport {
                          (m.epsilon > m.requestedEpsilon ? "; requested epsilon \(m.requestedEpsilon) needs more anchors" : "") + "):")
             lines.append(String(format: "  sampled Lipschitz summary sup omega(s)/s = %.4g;  certified global Lipschitz bound = %.4g", m.lipschitzSummary, m.certifiedLipschitz))
             if let rank = m.rank, let range = m.lipschitzSummaryRange, let replicates = m.bootstrapReplicates {
-                lines.append(String(format: "  omega_hat is the %d-th smallest of %d anchors at each radius; over %d bootstrap resamples of the anchors the Lipschitz summary spans %.4g to %.4g (5-95%%, an estimate of the spread)",
-                                    rank, m.anchors, replicates, range[0], range[1]))
+                let which = rank == m.anchors ? "the largest of \(m.anchors) anchors" : "the \(rank)th smallest of \(m.anchors) anchors"
+                lines.append("  omega_hat is \(which) at each radius; " + String(format: "over %d bootstrap resamples of the anchors the Lipschitz summary spans %.4g to %.4g (5-95%%, an estimate of the spread)",
+                                                                                  replicates, range[0], range[1]))
             }
             let picks = [0, m.radii.count / 2, m.radii.count - 1]
             lines.append("  omega(s): " + picks.map { j in
