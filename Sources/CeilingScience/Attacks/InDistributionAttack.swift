@@ -2,24 +2,33 @@ import CeilingEngine
 
 /// r_in(x) = min ||g(z + r) - g(z)|| over latent r that change f(g(z + r)): the per-sample minimum
 /// over three verified candidates, each shrunk to the boundary by a binary search along its latent
-/// path — the r_Z adversary seen in image space, the metric DeepFool step, the penalty descent.
+/// path — the r_Z adversary seen in image space, the penalty descent, and the metric refinement
+/// started from the better of the two.
+///
+/// The penalty descent explores (from z, under several penalties); the metric refinement settles
+/// the point it reached: on the bundled LeNet and ResNet (64 points each) the descent alone
+/// stopped a median 24% and 27% above what the refinement then found, and the refinement gave the
+/// smallest distance at every point. A metric DeepFool from z (the refinement's step without the
+/// pull toward z) used to run beside them: it was the smallest at 3 of those 128 points, took a
+/// quarter to a third of the time and 1.8 GB for 64 points, and the refinement now does better at
+/// those points too.
 public struct InDistributionAttack: Sendable {
-    public var metricDeepFool = LatentMetricDeepFool()
     public var penalty = LatentPenaltyDescent()
+    public var refinement = LatentMetricRefinement()
     public var boundary = BoundarySearch()
 
-    public init(metricDeepFool: LatentMetricDeepFool = LatentMetricDeepFool(), penalty: LatentPenaltyDescent = LatentPenaltyDescent(),
+    public init(penalty: LatentPenaltyDescent = LatentPenaltyDescent(), refinement: LatentMetricRefinement = LatentMetricRefinement(),
                 boundary: BoundarySearch = BoundarySearch()) {
-        self.metricDeepFool = metricDeepFool
         self.penalty = penalty
+        self.refinement = refinement
         self.boundary = boundary
     }
 
     /// The combined result (norms are image distances, perturbations latent) and each method's own.
     public struct Outcome: Sendable {
         public var result: AttackResult
-        /// Image distance per sample for each method ("latent adversary", "metric DeepFool",
-        /// "penalty descent"); +infinity where that method found nothing.
+        /// Image distance per sample for each method ("latent adversary", "penalty descent",
+        /// "metric refinement"); +infinity where that method found nothing.
         public var methods: [(name: String, norms: [Double])]
     }
 
@@ -35,11 +44,14 @@ public struct InDistributionAttack: Sendable {
             best.keepBetter(candidate)
         }
         consider("latent adversary", latentAdversary.perturbations)
-        consider("metric DeepFool", metricDeepFool.perturbations(generator: generator, classifier: classifier, z: z, labels: labels))
         if penalty.rounds > 0 && penalty.steps > 0 {
             let scale = latentAdversary.norms.map { $0.isFinite ? $0 : Double(z.sampleSize).squareRoot() * 0.1 }
             let found = penalty.attack(generator: generator, classifier: classifier, z: z, labels: labels, scale: scale)
             consider("penalty descent", found.perturbations)
+        }
+        if refinement.iterations > 0 {
+            let refined = refinement.refine(generator: generator, classifier: classifier, z: z, labels: labels, start: best)
+            consider("metric refinement", refined.perturbations)
         }
         return Outcome(result: best, methods: methods)
     }

@@ -153,8 +153,7 @@ public struct RobustnessStudy: Sendable {
         var inDistribution: InDistributionAttack.Outcome? = nil
         if needsInDistribution, let latent {
             progress("in-distribution robustness r_in", 0.4)
-            inDistribution = InDistributionAttack(metricDeepFool: LatentMetricDeepFool(candidates: settings.candidates))
-                .attack(generator: generator, classifier: classifier, z: z, labels: labels, latentAdversary: latent)
+            inDistribution = InDistributionAttack().attack(generator: generator, classifier: classifier, z: z, labels: labels, latentAdversary: latent)
         }
 
         var unconstrained: AttackResult? = nil
