@@ -9,9 +9,10 @@ import Foundation
 /// such as the latent code a point was generated from, or the solution at a nearby point). All
 /// starts of all images run as one batch of rows, row `s * N + n` being start s of image n, and
 /// each row descends its own loss (the rows do not interact, so the grouping into batches of
-/// `rowsPerBatch` changes no result): Adam, then a polish by gradient descent with an adaptive
-/// step (`InversionDescent`). The gradient of ||g(z) - x||^2 is the vector-Jacobian product of g
-/// at z with 2 (g(z) - x). Each image keeps the best iterate over all its starts and steps.
+/// `rowsPerBatch` changes no result): Adam (random starts; warm starts per `warmStartSteps`), then
+/// a polish by gradient descent with an adaptive step (`InversionDescent`). The gradient of
+/// ||g(z) - x||^2 is the vector-Jacobian product of g at z with 2 (g(z) - x). Each image keeps the
+/// best iterate over all its starts and steps.
 ///
 /// Every random start comes from the seed, so an inversion is reproducible.
 public struct GeneratorInversion: Sendable {
@@ -63,10 +64,13 @@ public struct GeneratorInversion: Sendable {
         var latents = [Float](repeating: 0, count: n * latentSize)
         var reconstructions = [Float](repeating: 0, count: n * imageSize)
 
-        let rows = startCount * n
+        // Random starts' rows first, then the warm starts' (which skip Adam by default), each range
+        // in batches of `rowsPerBatch`.
+        let randomRows = settings.restarts * n, rows = startCount * n
         var first = 0
         while first < rows {
-            let count = min(settings.rowsPerBatch, rows - first)
+            let warm = first >= randomRows
+            let count = min(settings.rowsPerBatch, (warm ? rows : randomRows) - first)
             let rowRange = first..<(first + count)
             let z0 = Tensor(shape: [count] + generator.inputShape,
                             data: Array(startData[(first * latentSize)..<((first + count) * latentSize)]))
@@ -78,7 +82,7 @@ public struct GeneratorInversion: Sendable {
                     }
                 }
             }
-            var descent = InversionDescent(generator: generator, settings: settings, start: z0, target: target)
+            var descent = InversionDescent(generator: generator, settings: warm ? settings.forWarmStarts : settings, start: z0, target: target)
             descent.run()
             let result = descent.best
             for (j, row) in rowRange.enumerated() {
