@@ -5,17 +5,19 @@ import CeilingEngine
 /// gradient, and only its labels are queried.
 ///
 /// 1. f~(x) from a full inversion (warm-started at x's latent code when the caller knows it).
-/// 2. Each candidate set (e.g. the r_in point and the r_unc point of f) is checked: only the
-///    candidates that really change f~'s label are kept. For each, a binary search on the segment
-///    from x finds a boundary point; the nearest one per point is kept once a full inversion
-///    confirms it (else the fooling candidate itself).
+/// 2. Each candidate set (e.g. the r_in point and the r_unc point of f) is checked (screened by a
+///    cheap query, then with the full inversion): only the candidates that really change f~'s
+///    label are kept. For each, a binary search on the segment from x finds a boundary point; the
+///    nearest one per point is kept once a full inversion confirms it (else the fooling candidate
+///    itself, which the check has confirmed).
 /// 3. A boundary walk shortens it (`ProjectionSearch+Walk`): estimate the boundary's normal from
 ///    the labels of probes around the boundary point, step along it into the adversarial side,
-///    binary-search back toward x, keep the result if nearer and confirmed by a full inversion.
+///    binary-search back toward x, keep the result if nearer.
 /// 4. The final point is verified with a fresh full inversion (new seed, warm-started at the
-///    solutions known there), at the depths of `checkAtDepths`; if it no longer fools f~, the best
-///    point from before the walk is tried, then the fooling candidate itself; if none is
-///    confirmed, the point is censored. The reported norm is that of the verified point.
+///    solutions known there), at the depths of `checkAtDepths`; where it no longer fools f~, or
+///    only at a depth beyond the next point, the earlier walk iterations' points are tried, then
+///    the best point from before the walk, then the fooling candidate itself; the nearest
+///    confirmed one is reported, and the point is censored where none is confirmed.
 ///
 /// All queries of a stage run as one batch over all points; every batch has its own seed, derived
 /// from `settings.seed`, so a search is reproducible.
@@ -67,22 +69,37 @@ public struct ProjectionSearch: Sendable {
 
         // Candidates: keep those that fool f~, then binary-search each toward x.
         for set in candidates {
-            let rows = (0..<n).filter { set.available[$0] }
+            func warmStarts(_ rows: [Int]) -> [Tensor] {
+                [ProjectionRows.pick(zx, rows)] + (set.latents.map { [ProjectionRows.pick($0, rows)] } ?? [])
+            }
+            // A cheap query screens the set: only the candidates it finds adversarial are checked
+            // with the full inversion (an r_unc point of f within r_in / 2 of x cannot fool an
+            // exact f~, by Theorem 2, and costs one polish instead of an inversion).
+            let available = (0..<n).filter { set.available[$0] }
+            guard let screen = try oracle.ask(ProjectionRows.pick(set.points, available), warmStarts: warmStarts(available), full: false) else { continue }
+            let rows = available.indices.filter { screen.labels[$0] != y[available[$0]] }.map { available[$0] }
             let points = ProjectionRows.pick(set.points, rows)
-            var warm = [ProjectionRows.pick(zx, rows)]
-            if let latents = set.latents { warm.append(ProjectionRows.pick(latents, rows)) }
-            guard let answer = try oracle.ask(points, warmStarts: warm, full: true) else { continue }
+            guard let answer = try oracle.ask(points, warmStarts: warmStarts(rows), full: true) else { continue }
             let fooling = rows.indices.filter { answer.labels[$0] != y[rows[$0]] }
             let owners = fooling.map { rows[$0] }
             let foolingPoints = ProjectionRows.pick(points, fooling)
-            raw.improve(owners, with: ProjectionSegmentOutcome(
+            let origins = ProjectionRows.pick(x, owners)
+            let checked = ProjectionSegmentOutcome(
                 points: foolingPoints, latents: ProjectionRows.pick(answer.inversion.latents, fooling), labels: fooling.map { answer.labels[$0] },
-                distances: ProjectionRows.distances(foolingPoints, ProjectionRows.pick(x, owners))), source: set.name)
-            let outcome = try segmentSearch(
-                origins: ProjectionRows.pick(x, owners), originLatents: ProjectionRows.pick(zx, owners), labels: owners.map { y[$0] },
-                targets: foolingPoints, targetLatents: ProjectionRows.pick(answer.inversion.latents, fooling),
-                targetLabels: fooling.map { answer.labels[$0] }, oracle: &oracle)
-            if let outcome, let kept = try confirmed(outcome, owners: owners, beating: state, points: x, cleanLatents: zx, labels: y, oracle: &oracle) {
+                distances: ProjectionRows.distances(foolingPoints, origins))
+            raw.improve(owners, with: checked, source: set.name)
+            // Where an earlier set already gave a confirmed point, search only within its distance.
+            let limits = zip(owners, checked.distances).map { p, length in min(1, state.distances[p] / length) }
+            guard let outcome = try segmentSearch(
+                origins: origins, originLatents: ProjectionRows.pick(zx, owners), labels: owners.map { y[$0] },
+                targets: foolingPoints, targetLatents: checked.latents, targetLabels: checked.labels, limits: limits, oracle: &oracle) else { continue }
+            // A search that ended at the candidate itself needs no confirmation: the full inversion
+            // above has just checked that very point.
+            let atCandidate = owners.indices.filter { outcome.distances[$0].isFinite && outcome.distances[$0] >= checked.distances[$0] * (1 - 1e-6) }
+            state.improve(atCandidate.map { owners[$0] }, with: checked.rows(atCandidate), source: set.name)
+            let nearer = owners.indices.filter { outcome.distances[$0] < checked.distances[$0] * (1 - 1e-6) }
+            if let kept = try confirmed(outcome.rows(nearer), owners: nearer.map { owners[$0] }, beating: state, points: x,
+                                        cleanLatents: zx, labels: y, oracle: &oracle) {
                 state.improve(kept.owners, with: kept.outcome, source: set.name)
             }
         }
@@ -95,16 +112,21 @@ public struct ProjectionSearch: Sendable {
 
         let beforeWalk = state
         var scales = ProjectionWalkScales(count: n)
+        // The walk's states, latest first: the verification's first attempts.
+        var walked = [ProjectionSearchState]()
         for iteration in 0..<settings.walkIterations {
             try walk(iteration: iteration, points: x, cleanLatents: zx, labels: y, state: &state, scales: &scales, oracle: &oracle)
+            walked.insert(state, at: 0)
         }
 
-        return try verify(points: x, clean: clean, attempts: [state, beforeWalk, raw], oracle: &oracle, budget: budget)
+        return try verify(points: x, clean: clean, attempts: walked + [beforeWalk, raw], oracle: &oracle, budget: budget)
     }
 
-    /// Step 4: a fresh full inversion at each final point; where it does not confirm, the same at
-    /// the next attempt (the pre-walk point, then the fooling candidate itself) if that is a
-    /// different point; censored where none is confirmed.
+    /// Step 4: a fresh full inversion at each final point; where it does not confirm, or confirms
+    /// only at a depth that puts it beyond the next attempt, the same at the next attempt (the
+    /// points of the earlier walk iterations, the pre-walk point, then the fooling candidate
+    /// itself) if that is a different point; the nearest confirmed point is reported, and a point
+    /// is censored where none is confirmed.
     private func verify(points x: Tensor, clean: ProjectedLabels, attempts: [ProjectionSearchState],
                         oracle: inout ProjectionOracle, budget: Int) throws(ProjectionError) -> ProjectionSearchResult {
         let n = x.batch
@@ -118,17 +140,19 @@ public struct ProjectionSearch: Sendable {
             queries: 0, maximumQueriesPerPoint: budget)
         var adversarialPoints = x, adversarialLatents = zx
 
-        // A point is identified by its distance to x: each attempt retries only new points.
+        // A point is identified by its distance to x: each attempt retries only new points, and
+        // only where it could beat what is verified already (a point confirmed only at a deeper
+        // depth may be farther than the next attempt's).
         var tried = [Set<Double>](repeating: [], count: n)
         for attempt in attempts {
             let rows = (0..<n).filter { p in
-                !result.success[p] && attempt.distances[p].isFinite && !tried[p].contains(attempt.distances[p])
+                attempt.distances[p] < result.norms[p] && !tried[p].contains(attempt.distances[p])
             }
             for p in rows { tried[p].insert(attempt.distances[p]) }
             guard let check = try checkAtDepths(ProjectionRows.pick(attempt.boundary, rows), latents: ProjectionRows.pick(attempt.latents, rows),
                                                 owners: rows, points: x, cleanLatents: zx, labels: y, oracle: &oracle) else { continue }
             let witnesses = ProjectionRows.distances(check.reconstructions, ProjectionRows.pick(x, check.owners))
-            for (j, p) in check.owners.enumerated() {
+            for (j, p) in check.owners.enumerated() where check.distances[j] < result.norms[p] {
                 result.norms[p] = check.distances[j]
                 result.success[p] = true
                 result.adversarialLabels[p] = check.labels[j]
@@ -136,9 +160,9 @@ public struct ProjectionSearch: Sendable {
                 result.witnessDistances[p] = witnesses[j]
                 result.witnessFoolsClassifier[p] = check.labels[j] != classifierLabels[p]
                 result.sources[p] = attempt.sources[p]
+                for i in 0..<x.sampleSize { adversarialPoints.data[p * x.sampleSize + i] = check.points.data[j * x.sampleSize + i] }
+                for i in 0..<zx.sampleSize { adversarialLatents.data[p * zx.sampleSize + i] = check.latents.data[j * zx.sampleSize + i] }
             }
-            ProjectionRows.put(check.points, into: &adversarialPoints, at: check.owners)
-            ProjectionRows.put(check.latents, into: &adversarialLatents, at: check.owners)
         }
         result.queries = oracle.queries
         return ProjectionSearchResult(robustness: result, adversarialPoints: adversarialPoints,

@@ -1,26 +1,34 @@
 /// How hard the decision-based search for r_unc(f~) works. Every query of f~ is an inversion of
 /// the generator, so the budget is counted in queries: per clean point at most
 ///
-///     C * (1 + binarySteps + D) + walkIterations * (probes + F * (1 + binarySteps) + D) + 3 D
+///     C * (4 + binarySteps + D) + walkIterations * (probes + F * (3 + binarySteps))
+///       + (walkIterations + 2) * D
 ///
-/// for C candidate sets, F step fractions and D confirmation depths: each candidate set's check,
-/// binary search and confirmation; each walk iteration's probes, steps, binary searches and
-/// confirmation; at most three final verifications. With the defaults and two candidate sets
-/// that is 28 + 2 * 48 + 9 = 133 queries per point, 2 * 4 + 2 * 3 + 9 = 23 of them with the full
-/// inversion.
+/// for C candidate sets, F step fractions and D confirmation depths: each candidate set's
+/// screening, check, binary search (with its limit and last-midpoint queries,
+/// `ProjectionSearch.segmentSearch`) and confirmation; each walk iteration's probes, steps and
+/// binary searches; the final verification of each walk iteration's point, the pre-walk point and
+/// the fooling candidate. With the defaults and two candidate sets that is 2 * 15 + 2 * 45 + 4 * 3
+/// = 132 queries per point, at most 2 * 4 + 12 = 20 of them with the full inversion. Far fewer are
+/// spent: a binary search asks only the halvings whose answer is not known yet, and the
+/// confirmations try their depths in turn.
 ///
 /// Queries are batched over all points. The checks, confirmations and verifications use the
 /// projection classifier's own, full inversion (random restarts plus the solutions known nearby
-/// as warm starts); all others use `queryInversion`, which by default only refines the solutions
-/// known nearby (the clean point's and the current boundary point's) by 50 Adam and 20 polish
-/// steps, about 1/4 of a full inversion's passes. (Polishing alone, 1/12 of the passes, is
-/// enough near the image of g, but between two generated images, far from it, it keeps to the
-/// basins of the two ends and mislabels points that another basin wins; the confirmations then
-/// reject most of its binary searches.) Measured on a DCGAN-32 (nz 100, ngf 64, random weights)
-/// with a ResNet-18 of width 8, 8 generated points, one candidate set (the nearest generated
-/// image of another class, ~17.7 away), two busy cores: 277 s for the 8 points with the defaults
-/// (843 queries); the binary searches alone brought the norms to 2.7-13.3, the two walk
-/// iterations to 0.7-10.2.
+/// as warm starts); all others use `queryInversion`, which by default only polishes the solutions
+/// of the neighbouring queries (10 steps: 12 passes per start, against 132 for each random start
+/// of the full inversion). Polishing
+/// keeps to the basins of its starts: with the two ends of a long segment as starts (two
+/// generated images ~17.7 apart) it mislabelled the points between them that a third basin wins,
+/// and the confirmations rejected most of its binary searches. With the ends of the current
+/// bracket as starts the basins move along with the search. Measured on the bundled DCGAN and
+/// ResNet with candidates from r_in and r_unc: at 4 points the earlier defaults (10 halvings,
+/// 50 Adam + 20 polish steps per query, confirmations of every walk iteration, depths checked
+/// together) spent 457 queries and 85,600 generator passes, these 224 queries and 9,900 passes;
+/// at 32 points these spend 87,900 passes, what the earlier ones spent on 4. On the same
+/// candidates r_unc(f~) came out between 9% below and 6% above the earlier values point by point
+/// (the walk rarely moves far from the r_in point there, and which of its small gains it finds
+/// varies).
 public struct ProjectionSearchSettings: Sendable, Equatable, Codable {
     /// Halvings of each binary search along a segment (relative precision 2^-steps of the segment).
     public var binarySteps: Int
@@ -47,10 +55,10 @@ public struct ProjectionSearchSettings: Sendable, Equatable, Codable {
     /// Seed of the probes and of every query's inversion.
     public var seed: UInt64
 
-    public init(binarySteps: Int = 10, walkIterations: Int = 2, probes: Int = 12, probeRadius: Double = 0.05,
+    public init(binarySteps: Int = 8, walkIterations: Int = 2, probes: Int = 12, probeRadius: Double = 0.05,
                 stepFractions: [Double] = [4, 1, 0.25], tangentProbes: Bool = true,
                 confirmationDepths: [Double] = [1, 1.02, 1.1],
-                queryInversion: InversionSettings = InversionSettings(steps: 50, polishSteps: 20, restarts: 0),
+                queryInversion: InversionSettings = InversionSettings(steps: 0, polishSteps: 10, restarts: 0),
                 seed: UInt64 = 0) {
         self.binarySteps = binarySteps
         self.walkIterations = walkIterations
@@ -66,7 +74,7 @@ public struct ProjectionSearchSettings: Sendable, Equatable, Codable {
     /// The most queries of f~ spent per clean point with `candidateSets` sets of candidates.
     public func maximumQueriesPerPoint(candidateSets c: Int) -> Int {
         let d = confirmationDepths.count
-        return c * (1 + binarySteps + d) + walkIterations * (probes + stepFractions.count * (1 + binarySteps) + d) + 3 * d
+        return c * (4 + binarySteps + d) + walkIterations * (probes + stepFractions.count * (3 + binarySteps)) + (walkIterations + 2) * d
     }
 
     /// Throws the first setting that is out of range.

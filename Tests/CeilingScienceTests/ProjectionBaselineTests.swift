@@ -1,0 +1,38 @@
+import CeilingEngine
+import Testing
+@testable import CeilingScience
+
+/// r_unc of the projection classifier per point against the values the earlier search measured
+/// (with the earlier r_in candidates) on the same fixture points, seed and stage settings: the
+/// search now spends far fewer queries (cheaper query inversions warm-started at the neighbouring
+/// queries, binary searches that skip known halvings, confirmations depth by depth), and no point
+/// may come out larger.
+@Suite("Projection classifier against the earlier search")
+struct ProjectionBaselineTests {
+    /// The earlier r_unc(f~) of the first 4 of 8 points, seed 3, and the queries it spent.
+    static let earlier: [String: (norms: [Double], queries: Int)] = [
+        "lenet5_relu.bin": ([4.9821983408944162, 6.0645549712048803, 5.6458821577078169, 3.060736270286863], 319),
+        "cifar_resnet18.bin": ([1.1505673346868075, 1.0940037876736954, 1.45165101274443, 1.4412932890862715], 243),
+    ]
+
+    @Test(arguments: ["lenet5_relu.bin", "cifar_resnet18.bin"])
+    func noPointLarger(_ classifierFile: String) throws {
+        let generator = try engineFixture("dcgan32_four_stage.bin").map
+        let classifier = try engineFixture(classifierFile).map
+        var settings = RobustnessSettings()
+        settings.samples = 8
+        settings.measureSamples = 64
+        settings.refinementSteps = 40
+        settings.seed = 3
+        settings.notions = [.latent, .inDistribution, .unconstrained, .projection]
+        settings.projection = ProjectionStageSettings(samples: 4)
+        let measured = try RobustnessStudy(generator: generator, classifier: classifier, settings: settings).run()
+        let robustness = try #require(measured.projection).robustness
+        let earlier = try #require(Self.earlier[classifierFile])
+        #expect(robustness.success.allSatisfy { $0 })
+        for n in robustness.norms.indices {
+            #expect(robustness.norms[n] <= earlier.norms[n], "point \(n): r_unc(f~) \(robustness.norms[n]) > earlier \(earlier.norms[n])")
+        }
+        #expect(robustness.queries < earlier.queries)
+    }
+}
