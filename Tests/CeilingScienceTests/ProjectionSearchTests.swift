@@ -195,7 +195,7 @@ struct ProjectionSearchTests {
         #expect(throws: ProjectionError.self) { try ProjectionSearch(projection: projection, settings: ProjectionSearchSettings(binarySteps: 0)) }
         #expect(throws: ProjectionError.self) { try ProjectionSearch(projection: projection, settings: ProjectionSearchSettings(probeRadius: 1.5)) }
         #expect(throws: ProjectionError.self) { try ProjectionSearch(projection: projection, settings: ProjectionSearchSettings(stepFractions: [])) }
-        #expect(ProjectionSearchSettings().maximumQueriesPerPoint(candidateSets: 2) == 132)
+        #expect(ProjectionSearchSettings().maximumQueriesPerPoint(candidateSets: 2) == 148)
         let search = try ProjectionSearch(projection: projection)
         #expect(throws: ProjectionError.self) {
             try search.run(points: Tensor(zeros: [2, 2]), candidates: [AdversarialCandidates(name: "c", points: Tensor(zeros: [3, 2]))])

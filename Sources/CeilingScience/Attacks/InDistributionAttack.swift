@@ -11,11 +11,16 @@ import CeilingEngine
 /// smallest distance at every point. A metric DeepFool from z (the refinement's step without the
 /// pull toward z) used to run beside them: it was the smallest at 3 of those 128 points, took a
 /// quarter to a third of the time and 1.8 GB for 64 points, and the refinement now does better at
-/// those points too.
+/// those points too. A second refinement pass, from the points the first one improved and with the
+/// metric taken there, costs about a quarter of the stage and kept every point of the fixture
+/// networks at or below the earlier attack's r_in (one point of 32 was 0.3% above it after one).
 public struct InDistributionAttack: Sendable {
     public var penalty = LatentPenaltyDescent()
     public var refinement = LatentMetricRefinement()
     public var boundary = BoundarySearch()
+    /// Metric refinements in turn, each from the best point so far, with the metric taken afresh
+    /// there (the refinement computes it once, at its start).
+    public var refinementPasses = 2
 
     public init(penalty: LatentPenaltyDescent = LatentPenaltyDescent(), refinement: LatentMetricRefinement = LatentMetricRefinement(),
                 boundary: BoundarySearch = BoundarySearch()) {
@@ -50,8 +55,20 @@ public struct InDistributionAttack: Sendable {
             consider("penalty descent", found.perturbations)
         }
         if refinement.iterations > 0 {
-            let refined = refinement.refine(generator: generator, classifier: classifier, z: z, labels: labels, start: best)
-            consider("metric refinement", refined.perturbations)
+            var refined = AttackResult.empty(labels: labels, shape: z.sampleShape)
+            var start = best
+            for _ in 0..<refinementPasses {
+                let found = refinement.refine(generator: generator, classifier: classifier, z: z, labels: labels, start: start)
+                let candidate = tighten(composed: composed, generator: generator, clean: clean, z: z, labels: labels, perturbations: found.perturbations)
+                refined.keepBetter(candidate)
+                // A pass from an unchanged start would repeat itself: only the improved points go on.
+                let improved = (0..<labels.count).map { candidate.success[$0] && candidate.norms[$0] < best.norms[$0] }
+                best.keepBetter(candidate)
+                guard improved.contains(true) else { break }
+                start = best
+                for n in 0..<labels.count where !improved[n] { start.success[n] = false }
+            }
+            methods.append(("metric refinement", refined.norms))
         }
         return Outcome(result: best, methods: methods)
     }

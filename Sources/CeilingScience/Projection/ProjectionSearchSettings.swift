@@ -8,8 +8,8 @@
 /// screening, check, binary search (with its limit and last-midpoint queries,
 /// `ProjectionSearch.segmentSearch`) and confirmation; each walk iteration's probes, steps and
 /// binary searches; the final verification of each walk iteration's point, the pre-walk point and
-/// the fooling candidate. With the defaults and two candidate sets that is 2 * 15 + 2 * 45 + 4 * 3
-/// = 132 queries per point, at most 2 * 4 + 12 = 20 of them with the full inversion. Far fewer are
+/// the fooling candidate. With the defaults and two candidate sets that is 2 * 17 + 2 * 51 + 4 * 3
+/// = 148 queries per point, at most 2 * 4 + 12 = 20 of them with the full inversion. Far fewer are
 /// spent: a binary search asks only the halvings whose answer is not known yet, and the
 /// confirmations try their depths in turn.
 ///
@@ -22,10 +22,12 @@
 /// generated images ~17.7 apart) it mislabelled the points between them that a third basin wins,
 /// and the confirmations rejected most of its binary searches. With the ends of the current
 /// bracket as starts the basins move along with the search. Measured on the bundled DCGAN and
-/// ResNet with candidates from r_in and r_unc: at 4 points the earlier defaults (10 halvings,
-/// 50 Adam + 20 polish steps per query, confirmations of every walk iteration, depths checked
-/// together) spent 457 queries and 85,600 generator passes, these 224 queries and 9,900 passes;
-/// at 32 points these spend 87,900 passes, what the earlier ones spent on 4. On the same
+/// ResNet with candidates from r_in and r_unc: at 4 points the earlier defaults (50 Adam + 20
+/// polish steps per query, confirmations of every walk iteration, depths checked together) spent
+/// 457 queries and 85,600 generator passes, these (with 8 halvings) 224 queries and 9,900 passes;
+/// at 32 points these spend 87,900 passes, what the earlier ones spent on 4. The halvings stay at
+/// 10: with 8, one fixture point came out 0.1% above the earlier search, the resolution of the
+/// binary search. On the same
 /// candidates r_unc(f~) came out between 9% below and 6% above the earlier values point by point
 /// (the walk rarely moves far from the r_in point there, and which of its small gains it finds
 /// varies).
@@ -55,7 +57,7 @@ public struct ProjectionSearchSettings: Sendable, Equatable, Codable {
     /// Seed of the probes and of every query's inversion.
     public var seed: UInt64
 
-    public init(binarySteps: Int = 8, walkIterations: Int = 2, probes: Int = 12, probeRadius: Double = 0.05,
+    public init(binarySteps: Int = 10, walkIterations: Int = 2, probes: Int = 12, probeRadius: Double = 0.05,
                 stepFractions: [Double] = [4, 1, 0.25], tangentProbes: Bool = true,
                 confirmationDepths: [Double] = [1, 1.02, 1.1],
                 queryInversion: InversionSettings = InversionSettings(steps: 0, polishSteps: 10, restarts: 0),
