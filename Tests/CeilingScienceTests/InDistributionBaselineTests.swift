@@ -23,12 +23,7 @@ struct InDistributionBaselineTests {
     func noPointLarger(_ classifierFile: String) throws {
         let generator = try engineFixture("dcgan32_four_stage.bin").map
         let classifier = try engineFixture(classifierFile).map
-        var settings = RobustnessSettings()
-        settings.samples = 16
-        settings.measureSamples = 64
-        settings.refinementSteps = 40
-        settings.seed = 3
-        settings.notions = [.latent, .inDistribution]
+        let settings = fixtureSettings(samples: 16, notions: [.latent, .inDistribution])
         let measured = try RobustnessStudy(generator: generator, classifier: classifier, settings: settings).run()
         let norms = try #require(measured.measurement(.inDistribution)).norms
         let earlier = try #require(Self.earlier[classifierFile])

@@ -29,11 +29,7 @@ struct MarginRuleTests {
     func everyAdversaryClearsTheMargin(generatorFile: String, classifierFile: String, bundled: Bool) throws {
         let load = { (name: String) in bundled ? try Self.bundled(name) : try engineFixture(name) }
         let generator = try load(generatorFile).map, classifier = try load(classifierFile).map
-        var settings = RobustnessSettings()
-        settings.samples = 8
-        settings.measureSamples = 64
-        settings.refinementSteps = 40
-        settings.seed = 5
+        let settings = fixtureSettings(samples: 8, seed: 5)
         let measured = try RobustnessStudy(generator: generator, classifier: classifier, settings: settings).run()
         let z = measured.latents, x = generator(z), labels = measured.labels
         let latent = try #require(measured.latentAdversary), inDistribution = try #require(measured.inDistributionAdversary)

@@ -19,12 +19,7 @@ struct ProjectionBaselineTests {
     func noPointLarger(_ classifierFile: String) throws {
         let generator = try engineFixture("dcgan32_four_stage.bin").map
         let classifier = try engineFixture(classifierFile).map
-        var settings = RobustnessSettings()
-        settings.samples = 8
-        settings.measureSamples = 64
-        settings.refinementSteps = 40
-        settings.seed = 3
-        settings.notions = [.latent, .inDistribution, .unconstrained, .projection]
+        var settings = fixtureSettings(samples: 8, notions: [.latent, .inDistribution, .unconstrained, .projection])
         settings.projection = ProjectionStageSettings(samples: 4)
         let measured = try RobustnessStudy(generator: generator, classifier: classifier, settings: settings).run()
         let robustness = try #require(measured.projection).robustness

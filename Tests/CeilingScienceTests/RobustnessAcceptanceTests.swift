@@ -10,6 +10,17 @@ func engineFixture(_ name: String) throws -> Model {
     return try Model.load(folder.appendingPathComponent(name).path)
 }
 
+/// The settings the fixture studies share (small class measure, 40 refinement steps).
+func fixtureSettings(samples: Int, seed: UInt64 = 3, notions: [RobustnessNotion]? = nil) -> RobustnessSettings {
+    var settings = RobustnessSettings()
+    settings.samples = samples
+    settings.measureSamples = 64
+    settings.refinementSteps = 40
+    settings.seed = seed
+    if let notions { settings.notions = notions }
+    return settings
+}
+
 /// The whole robustness pipeline on random-weight LeNet-5 and CIFAR ResNet-18 fixtures behind a
 /// random DCGAN-32: every reported adversary is confirmed by a fresh forward pass, and the three
 /// notions are ordered as the definitions demand (r_unc <= r_in <= image distance of r_Z's adversary).
@@ -19,11 +30,7 @@ struct RobustnessAcceptanceTests {
     func adversariesAreVerifiedAndOrdered(_ classifierFile: String) throws {
         let generator = try engineFixture("dcgan32_four_stage.bin").map
         let classifier = try engineFixture(classifierFile).map
-        var settings = RobustnessSettings()
-        settings.samples = 8
-        settings.measureSamples = 64
-        settings.refinementSteps = 40
-        settings.seed = 3
+        let settings = fixtureSettings(samples: 8)
         let measured = try RobustnessStudy(generator: generator, classifier: classifier, settings: settings).run()
         let latent = try #require(measured.latentAdversary)
         let inDistribution = try #require(measured.inDistributionAdversary)
