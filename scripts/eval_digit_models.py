@@ -3,9 +3,9 @@
 train_classifier.py), for the model cards in generators/README.md:
 
 - accuracy of each classifier on the bundled real images (generators/real_digits.npy),
-- how the ResNet sees DCGAN samples: the share of samples it classifies with softmax
-  confidence above 0.9 (on real test images the share is reported alongside, for scale),
-  and the class histogram of its predictions (a collapsed generator shows up here),
+- the ResNet's confident share (softmax > 0.9) on the real images, for scale,
+- how the classifiers see DCGAN samples: generator_quality.py's figures (ResNet confident
+  share, class shares, pairwise disagreement), here with the classifiers' state dicts,
 - optionally a sample grid (--grid).
 
   python scripts/eval_digit_models.py --art artifacts --grid generators/dcgan_samples.png
@@ -19,7 +19,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from models import CIFARResNet18, DCGANGenerator32, LeNet5  # noqa: E402
+from models import CIFARResNet18, LeNet5  # noqa: E402
+import generator_quality as quality  # noqa: E402
 from train_dcgan import save_grid  # noqa: E402
 
 
@@ -35,8 +36,7 @@ def main():
     ap.add_argument("--n", type=int, default=2000, help="generator samples to classify")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--width", type=int, default=16)
-    ap.add_argument("--ngf", type=int, default=64)
-    ap.add_argument("--generator", help="generator state dict (default ART/dcgan/generator.pt)")
+    ap.add_argument("--generator", help="generator state dict or model file (default ART/dcgan/generator.pt)")
     ap.add_argument("--grid", help="write an 8x8 grid of generator samples (z from --grid-seed) here")
     ap.add_argument("--grid-seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=1)
@@ -60,25 +60,17 @@ def main():
                 print(f"{name}: accuracy on {a.real}: {acc:.4f}")
         gp = a.generator or os.path.join(a.art, "dcgan", "generator.pt")
         if os.path.exists(gp):
-            G = load(DCGANGenerator32(100, a.ngf, 3), gp)
-            z = torch.randn(a.n, 100, 1, 1, generator=torch.Generator().manual_seed(a.seed))
-            s = G(z)
+            G = quality.load_generator(gp)
             if a.grid:
                 zg = torch.randn(64, 100, 1, 1, generator=torch.Generator().manual_seed(a.grid_seed))
                 save_grid(G(zg), a.grid)
                 print(f"wrote {a.grid}")
-            judge = nets.get("resnet") or nets.get("lenet")
-            if judge is not None:
-                ps = torch.softmax(judge(s), 1)
-                pr = torch.softmax(judge(x), 1)
-                conf_s = (ps.max(1).values > 0.9).float().mean().item()
-                conf_r = (pr.max(1).values > 0.9).float().mean().item()
-                hist = np.bincount(ps.argmax(1).numpy(), minlength=10) / a.n
-                out.update({"samples_confident_share": conf_s, "real_confident_share": conf_r,
-                            "samples_class_shares": [round(float(h), 4) for h in hist]})
-                print(f"classifier confidence > 0.9: {conf_s:.3f} of {a.n} generator samples, "
-                      f"{conf_r:.3f} of the real images")
-                print("predicted class shares of generator samples:", [round(float(h), 3) for h in hist])
+            if set(nets) == set(quality.CLASSIFIERS):
+                q = quality.measure(G, nets, a.n, a.seed)
+                conf_r = (torch.softmax(nets[quality.JUDGE](x), 1).max(1).values > quality.CONFIDENCE).float().mean().item()
+                out.update({"samples": q, "real_confident_share": conf_r})
+                print(quality.report(q))
+                print(f"ResNet confident on the real images: {conf_r:.3f}")
     print(json.dumps(out))
 
 

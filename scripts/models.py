@@ -120,21 +120,29 @@ class DCGANDiscriminator(nn.Module):
     image_size 64: Conv(nc, ndf, 4, 2, 1)-LeakyReLU(0.2), then Conv-BN-LeakyReLU stages to
     8ndf at 4x4, then Conv(8ndf, 1, 4, 1, 0). image_size 32: one stage fewer (4ndf at 4x4).
     Returns [N] probabilities (sigmoid=True, the PyTorch-examples choice, for nn.BCELoss) or
-    [N] logits (sigmoid=False, for nn.BCEWithLogitsLoss).
+    [N] logits (sigmoid=False, for nn.BCEWithLogitsLoss or a hinge loss).
+
+    spectral_norm=True puts spectral normalisation (Miyato et al. 2018) on every convolution
+    and drops the batch norms: the discriminator is then 1-Lipschitz per layer and judges each
+    image on its own, which keeps the adversarial game stable over long training.
     """
 
-    def __init__(self, nc: int = 3, ndf: int = 64, image_size: int = 64, sigmoid: bool = True):
+    def __init__(self, nc: int = 3, ndf: int = 64, image_size: int = 64, sigmoid: bool = True,
+                 spectral_norm: bool = False):
         super().__init__()
         if image_size not in (32, 64):
             raise ValueError("image_size must be 32 or 64")
+        sn = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda m: m)
         stages = int(math.log2(image_size)) - 2  # halvings from image_size down to 4
-        layers = [nn.Conv2d(nc, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True)]
+        layers = [sn(nn.Conv2d(nc, ndf, 4, 2, 1, bias=False)), nn.LeakyReLU(0.2, inplace=True)]
         ch = ndf
         for _ in range(stages - 1):
-            layers += [nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch * 2),
-                       nn.LeakyReLU(0.2, inplace=True)]
+            layers.append(sn(nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=False)))
+            if not spectral_norm:
+                layers.append(nn.BatchNorm2d(ch * 2))
+            layers.append(nn.LeakyReLU(0.2, inplace=True))
             ch *= 2
-        layers.append(nn.Conv2d(ch, 1, 4, 1, 0, bias=False))
+        layers.append(sn(nn.Conv2d(ch, 1, 4, 1, 0, bias=False)))
         if sigmoid:
             layers.append(nn.Sigmoid())
         self.main = nn.Sequential(*layers)
