@@ -12,8 +12,9 @@ The generator is always the standard four-stage DCGAN; what trains it is chosen 
   alone for a while so that a continued generator first meets a discriminator that knows
   the data,
 - the loss: non-saturating BCE on logits (--loss bce, the DCGAN recipe) or the hinge loss
-  (--loss hinge), with an optionally spectrally normalised discriminator (--spectral-norm,
-  no batch norm in it) and separate learning rates (--lr-g, --lr-d: the two time-scale rule),
+  (--loss hinge), with the DCGAN discriminator's batch norms or spectral normalisation on its
+  layers instead (--discriminator) and separate learning rates (--lr-g, --lr-d: the two
+  time-scale rule),
 - an exponential moving average of the generator's weights (--ema DECAY, 0 = none). The
   average is the generator that is evaluated, kept and exported; its batch-norm statistics are
   re-estimated for the averaged weights on fixed latents before each use (averaging the
@@ -115,7 +116,8 @@ def main():
     ap.add_argument("--epochs", type=float, default=6, help="length of this run in passes over the data")
     ap.add_argument("--init-generator", help="continue from this generator (.bin model file or state dict)")
     ap.add_argument("--loss", choices=("bce", "hinge"), default="bce")
-    ap.add_argument("--spectral-norm", action="store_true", help="spectral normalisation in the discriminator")
+    ap.add_argument("--discriminator", choices=("dcgan", "dcgan-sn"), default="dcgan",
+                    help="DCGANDiscriminator with batch norm (dcgan) or spectral norm instead (dcgan-sn)")
     ap.add_argument("--lr-g", type=float, default=2e-4)
     ap.add_argument("--lr-d", type=float, default=2e-4)
     ap.add_argument("--beta1", type=float, default=0.5)
@@ -145,8 +147,9 @@ def main():
     else:
         G = DCGANGenerator32(nz=a.nz, ngf=a.ngf, nc=3)
         G.apply(dcgan_weights_init)
-    D = DCGANDiscriminator(nc=3, ndf=a.ndf, image_size=32, sigmoid=False, spectral_norm=a.spectral_norm)
-    if not a.spectral_norm:
+    D = DCGANDiscriminator(nc=3, ndf=a.ndf, image_size=32, sigmoid=False,
+                           spectral_norm=a.discriminator == "dcgan-sn")
+    if a.discriminator == "dcgan":
         D.apply(dcgan_weights_init)  # spectrally normalised layers keep PyTorch's default init
     G_avg = copy.deepcopy(G).eval() if a.ema else G
     optG = torch.optim.Adam(G.parameters(), lr=a.lr_g, betas=(a.beta1, a.beta2))
