@@ -94,10 +94,28 @@ public struct PointBound: Codable, Sendable, Equatable {
     }
 }
 
-/// The logit margins f_c(x) - f_j(x) of each row of [N, K] logits against its label, in Double.
-func logitMargins(_ logits: Tensor, labels: [Int]) -> [[Double]] {
-    let k = logits.sampleSize
-    return labels.enumerated().map { n, c in
-        (0..<k).map { Double(logits.data[n * k + c]) - Double(logits.data[n * k + $0]) }
+extension CertifiedNetwork {
+    /// The classifier's labels at `x` (arg-max of its Float32 logits, as the attacks read them)
+    /// and the margins f_c - f_j. With a final linear layer the margins are (w_c - w_j).h +
+    /// b_c - b_j in Double from that layer's input h: Float32 logits carry a rounding error of
+    /// about 1e-7 |f|, which is large against a small margin.
+    func labelsAndMargins(_ x: Tensor) -> (labels: [Int], margins: [[Double]]) {
+        guard let last = finalLinear else {
+            let logits = graph.evaluate(x, at: self.logits)
+            let labels = argmaxLabels(logits), k = logits.sampleSize
+            return (labels, labels.enumerated().map { n, c in
+                (0..<k).map { Double(logits.data[n * k + c]) - Double(logits.data[n * k + $0]) }
+            })
+        }
+        let h = graph.evaluate(x, at: node(self.logits).inputs[0])
+        let labels = argmaxLabels(last.forward([h]))
+        let d = last.inFeatures, k = last.outFeatures
+        return (labels, labels.enumerated().map { n, c in
+            (0..<k).map { j in
+                var m = Double(last.bias?[c] ?? 0) - Double(last.bias?[j] ?? 0)
+                for i in 0..<d { m += (Double(last.weight[c * d + i]) - Double(last.weight[j * d + i])) * Double(h.data[n * d + i]) }
+                return m
+            }
+        })
     }
 }

@@ -49,62 +49,76 @@ public struct Certifier: Sendable {
         self.seed = seed
     }
 
-    /// The bounds at `x` ([N] + the graph's input shape, N within `Graph.largestBatch`).
-    public func certify(_ x: Tensor) -> Certification {
-        let logits = network.graph.evaluate(x, at: network.logits)
-        let labels = argmaxLabels(logits)
-        let margins = logitMargins(logits, labels: labels)
-        let points = Double(max(labels.count, 1))
-        var results = [CertifiedBoundResult]()
-        // Peck et al.'s two variants share one walk through the layers.
-        var peck: (published: [PointBound], operatorNorm: [PointBound], setup: Double, perPoint: Double)?
-        var peckFailure: String?
+    /// The bounds at `x` ([N] + the graph's input shape), in chunks of `chunk` points.
+    public func certify(_ x: Tensor, chunk: Int = 64) -> Certification {
+        precondition(x.sampleShape == network.graph.inputShape && chunk >= 1)
+        var prepared = [(kind: CertifiedBoundKind, bound: Result<PreparedBound, CertificationError>, setup: Double)]()
+        var peck: (bound: Result<PreparedBound, CertificationError>, setup: Double)?
         for kind in kinds {
-            let setupStart = Date()
-            do throws(CertificationError) {
-                let values: [PointBound]
-                var setup = 0.0, perPoint = 0.0
-                switch kind {
-                case .globalLipschitz:
-                    let bound = try GlobalLipschitzMargin(network, seed: seed &+ 1)
-                    setup = Date().timeIntervalSince(setupStart)
-                    let start = Date()
-                    values = bound.bounds(margins: margins, labels: labels)
-                    perPoint = Date().timeIntervalSince(start) / points
-                case .heinLocal:
-                    let bound = try HeinLocalBound(network)
-                    setup = Date().timeIntervalSince(setupStart)
-                    let start = Date()
-                    values = bound.bounds(x: x, margins: margins, labels: labels)
-                    perPoint = Date().timeIntervalSince(start) / points
-                case .peckPublished, .peckOperatorNorm:
-                    if peck == nil && peckFailure == nil {
-                        do throws(CertificationError) {
-                            let bound = try PeckLayerBounds(network, seed: seed &+ 2)
-                            let setupTime = Date().timeIntervalSince(setupStart)
-                            let start = Date()
-                            let both = bound.bounds(x: x, margins: margins, labels: labels)
-                            peck = (both.published, both.operatorNorm, setupTime, Date().timeIntervalSince(start) / points)
-                        } catch {
-                            peckFailure = error.description
-                        }
-                    }
-                    if let peckFailure { throw CertificationError.notApplicable(peckFailure) }
-                    values = kind == .peckPublished ? peck!.published : peck!.operatorNorm
-                    (setup, perPoint) = (peck!.setup, peck!.perPoint)
-                case .linearPropagation:
-                    let bound = try LinearBoundPropagation(network)
-                    setup = Date().timeIntervalSince(setupStart)
-                    let start = Date()
-                    values = bound.bounds(x: x, margins: margins, labels: labels)
-                    perPoint = Date().timeIntervalSince(start) / points
+            let start = Date()
+            let bound: Result<PreparedBound, CertificationError>
+            switch kind {
+            case .globalLipschitz: bound = Result { () throws(CertificationError) in .global(try GlobalLipschitzMargin(network, seed: seed &+ 1)) }
+            case .heinLocal: bound = Result { () throws(CertificationError) in .hein(try HeinLocalBound(network)) }
+            case .peckPublished, .peckOperatorNorm:
+                // The two variants share one walk through the layers.
+                if peck == nil {
+                    peck = (Result { () throws(CertificationError) in .peck(try PeckLayerBounds(network, seed: seed &+ 2)) }, 0)
+                    peck!.setup = Date().timeIntervalSince(start)
                 }
-                results.append(CertifiedBoundResult(kind: kind, points: values, reason: nil, setupSeconds: setup, secondsPerPoint: perPoint))
-            } catch {
-                results.append(CertifiedBoundResult(kind: kind, points: nil, reason: error.description,
-                                                    setupSeconds: Date().timeIntervalSince(setupStart), secondsPerPoint: 0))
+                prepared.append((kind, peck!.bound, peck!.setup))
+                continue
+            case .linearPropagation: bound = Result { () throws(CertificationError) in .propagation(try LinearBoundPropagation(network)) }
             }
+            prepared.append((kind, bound, Date().timeIntervalSince(start)))
         }
-        return Certification(labels: labels, bounds: results)
+        var points = [CertifiedBoundKind: [PointBound]](), seconds = [CertifiedBoundKind: Double]()
+        var labels = [Int]()
+        var first = 0
+        while first < x.batch {
+            let part = x.samples(first..<min(first + chunk, x.batch))
+            let (partLabels, margins) = network.labelsAndMargins(part)
+            labels += partLabels
+            var peckPart: (published: [PointBound], operatorNorm: [PointBound], seconds: Double)?
+            for entry in prepared {
+                guard case .success(let bound) = entry.bound else { continue }
+                let start = Date()
+                let values: [PointBound]
+                switch bound {
+                case .global(let b): values = b.bounds(margins: margins, labels: partLabels)
+                case .hein(let b): values = b.bounds(x: part, margins: margins, labels: partLabels)
+                case .propagation(let b): values = b.bounds(x: part, margins: margins, labels: partLabels)
+                case .peck(let b):
+                    if peckPart == nil {
+                        let both = b.bounds(x: part, margins: margins, labels: partLabels)
+                        peckPart = (both.published, both.operatorNorm, Date().timeIntervalSince(start))
+                    }
+                    values = entry.kind == .peckPublished ? peckPart!.published : peckPart!.operatorNorm
+                }
+                points[entry.kind, default: []] += values
+                seconds[entry.kind, default: 0] += bound.isPeck ? peckPart!.seconds : Date().timeIntervalSince(start)
+            }
+            first += part.batch
+        }
+        let count = Double(max(x.batch, 1))
+        return Certification(labels: labels, bounds: prepared.map { entry in
+            switch entry.bound {
+            case .success:
+                CertifiedBoundResult(kind: entry.kind, points: points[entry.kind], reason: nil, setupSeconds: entry.setup,
+                                     secondsPerPoint: (seconds[entry.kind] ?? 0) / count)
+            case .failure(let error):
+                CertifiedBoundResult(kind: entry.kind, points: nil, reason: error.description, setupSeconds: entry.setup, secondsPerPoint: 0)
+            }
+        })
     }
+}
+
+/// A bound ready to run on points (its per-network work done).
+enum PreparedBound: Sendable {
+    case global(GlobalLipschitzMargin)
+    case hein(HeinLocalBound)
+    case peck(PeckLayerBounds)
+    case propagation(LinearBoundPropagation)
+
+    var isPeck: Bool { if case .peck = self { true } else { false } }
 }
