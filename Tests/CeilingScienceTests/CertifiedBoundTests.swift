@@ -143,6 +143,26 @@ struct CertifiedBoundTests {
         }
     }
 
+    /// DESIGN §8's example: a 3x3 all-ones convolution has ||W||_F = 3 and operator norm close to
+    /// 9, so Peck et al.'s published step overshoots the true distance where the final layer's
+    /// row difference is a smooth image; the check counts it, the sound bounds stay below.
+    @Test func publishedConvolutionStepExceedsTheAdversary() throws {
+        var g = GraphBuilder(inputShape: [1, 16, 16])
+        g.add("conv", Conv2d(weight: [Float](repeating: 1, count: 9), bias: nil, inChannels: 1, outChannels: 1,
+                             kernel: (3, 3), stride: (1, 1), padding: (1, 1), dilation: (1, 1)))
+        g.add("flatten", Reshape.flatten())
+        g.add("fc", Linear(weight: [Float](repeating: 0.01, count: 256) + [Float](repeating: -0.01, count: 256), bias: [0.5, 0],
+                           inFeatures: 256, outFeatures: 2))
+        let graph = try g.build()
+        let x = Tensor(zeros: [1, 1, 16, 16])
+        let found = MinimalAdversary().attack(map: GraphMap(graph), x: x, labels: [0])
+        let certification = Certifier(graph: graph, logits: graph.output, kinds: CertifiedBoundKind.allCases).certify(x)
+        let check = CertificationCheck(certification, adversaryNorms: found.norms)
+        #expect(check.checkedPoints == 1 && check.soundViolations == 0)
+        #expect(check.violations(.peckPublished) == 1)
+        #expect(certification.result(.peckPublished)!.radii![0] > 2 * found.norms[0])
+    }
+
     /// Networks the bounds do not cover say which layer stops them.
     @Test func unsupportedLayersAreNamed() throws {
         var g = GraphBuilder(inputShape: [4])

@@ -20,7 +20,7 @@ struct HeinLocalBound: Sendable {
     let output: [Double]
     let classes: Int
     let inputSize: Int
-    /// Rows of W - rows: ||w_c - w_j|| for the linear case.
+    /// ||w_c - w_j|| of the output layer, for the linear case.
     let rowDifferences: [[Double]]
 
     init(_ network: CertifiedNetwork) throws(CertificationError) {

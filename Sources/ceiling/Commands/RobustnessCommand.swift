@@ -80,7 +80,13 @@ struct RobustnessCommand: ParsableCommand {
                                             levels: report.percentiles).joined(separator: "\n"))
         }
         if let json {
-            try OutputFiles.write(report.json(models: [g, f]), to: json)
+            let record = try certified.flatMap { c in
+                try c.1.map { check in
+                    try EstimateResults.CertifiedRecord(c.0, check: check, adversaryNorms: c.adversaryNorms!, normaliser: measurement.expectedImageNorm,
+                                                        levels: report.percentiles, confidence: report.levelConfidence)
+                }
+            }
+            try OutputFiles.write(report.json(models: [g, f], certified: record), to: json)
         }
     }
 }
