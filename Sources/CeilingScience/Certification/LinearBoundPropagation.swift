@@ -40,6 +40,7 @@ struct LinearBoundPropagation: Sendable {
     init(_ network: CertifiedNetwork) throws(CertificationError) {
         self.network = network
         let graph = network.graph
+        guard network.logits > 0 else { throw .notApplicable("linear bound propagation needs at least one layer; these logits are the input") }
         var affine = [Bool](repeating: false, count: graph.nodes.count + 1)
         affine[0] = true
         var magnitudes = [Int: any NetworkOperation](), constants = [Int: [Float]](), windows = [Int: [[Int]]]()
