@@ -34,6 +34,9 @@ struct BadInputTests {
     }
 
     static let cases: [Case] = [
+        Case(name: "unknown --certify", arguments: { d in ["estimate", "--certify", "global,bogus", "--out", d.appendingPathComponent("o").path] }, says: "unknown certified bound 'bogus'"),
+        Case(name: "certify --bounds none", arguments: { _ in ["certify", "--classifier", "generators/lenet.bin", "--input", "generators/real_digits.npy", "--bounds", "none"] }, says: "name at least one bound"),
+        Case(name: "certify a generator", arguments: { _ in ["certify", "--classifier", "generators/dcgan.bin", "--input", "generators/real_digits.npy"] }, says: "not a classifier"),
         Case(name: "negative --samples", arguments: { _ in ["estimate", "--samples", "-5", "--quick"] }, says: "--samples must be at least 1"),
         Case(name: "--epsilon 1e-300", arguments: { d in ["estimate", "--epsilon", "1e-300", "--out", d.appendingPathComponent("o").path] }, says: "--epsilon"),
         Case(name: "--samples 10^12", arguments: { d in ["estimate", "--samples", "1000000000000", "--out", d.appendingPathComponent("o").path] }, says: "GB of memory"),

@@ -66,6 +66,7 @@ public struct CeilingEstimate: Sendable {
             }
             results.expectedImageNorm = record.imageNorm
             results.classifiers.append(record.record)
+            results.stageSeconds.merge(record.certifiedSeconds) { $1 }
             checkpoint(results)
         }
 
@@ -134,7 +135,7 @@ public struct CeilingEstimate: Sendable {
     }
 
     private func measure(_ subject: Subject, modulus: ModulusOutcome, expectedLatentNorm: Double,
-                         progress: (String, Double) -> Void) throws -> (record: EstimateResults.ClassifierRecord, imageNorm: Double) {
+                         progress: (String, Double) -> Void) throws -> (record: EstimateResults.ClassifierRecord, imageNorm: Double, certifiedSeconds: [String: Double]) {
         var robustness = RobustnessSettings()
         robustness.samples = settings.samples
         robustness.measureSamples = settings.measureSamples
@@ -187,12 +188,15 @@ public struct CeilingEstimate: Sendable {
                                              theoremTwo: p.theoremTwo)
         }
         let errors = try realData.flatMap { try errorCount(subject.map, $0) }
-        let record = EstimateResults.ClassifierRecord(
+        var record = EstimateResults.ClassifierRecord(
             name: subject.name, classCounts: measurement.classCounts, measureSamples: settings.measureSamples,
             errorRate: errors.map(\.rate), errors: errors,
             bounds: bounds, boundCurve: curve, equation: imageBound.equation, notions: notions,
             inDistributionMethods: Dictionary(uniqueKeysWithValues: measurement.inDistributionMethods.map { ($0.name, optional($0.norms)) }),
             selfCheck: check, projection: projection, precision: precision)
-        return (record, measurement.expectedImageNorm)
+        progress("certified lower bounds", 0.95)
+        let certified = try certify(subject, measurement)
+        record.certified = certified?.record
+        return (record, measurement.expectedImageNorm, certified?.seconds ?? [:])
     }
 }

@@ -102,6 +102,8 @@ public struct EstimateResults: Codable, Sendable {
         public var projection: ProjectionRecord?
         /// How `--precision` chose the number of attacked points (nil when it was not asked for).
         public var precision: PrecisionRecord?
+        /// Certified lower bounds on r_unc at the attacked points (nil in results without them).
+        public var certified: CertifiedRecord? = nil
     }
 
     /// The projection classifier's stage (its settings are in `settings.projection`); its r_unc

@@ -19,6 +19,8 @@ public struct EstimateSettings: Codable, Sendable {
     /// requested percentile's interval has a relative half-width at most this.
     public var precision: Double? = nil
     public var maxSamples: Int? = nil
+    /// The certified lower bounds computed at the attacked points; nil: `CertifiedBoundKind.defaults`.
+    public var certifiedBounds: [CertifiedBoundKind]? = nil
 
     /// A few minutes on 2 cores for the bundled models.
     public static func standard(seed: UInt64 = 0) -> EstimateSettings {

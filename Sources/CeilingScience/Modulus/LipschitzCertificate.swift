@@ -165,7 +165,7 @@ public struct LipschitzCertificate: Sendable {
     }
 
     /// The Lipschitz constant of a nonlinear unary operation.
-    private static func nonlinearConstant(_ op: any NetworkOperation, node: Graph.Node, inputShape: [Int]) throws(ModulusError) -> Double {
+    static func nonlinearConstant(_ op: any NetworkOperation, node: Graph.Node, inputShape: [Int]) throws(ModulusError) -> Double {
         if let activation = op as? Activation {
             switch activation.function {
             case .relu, .tanh: return 1

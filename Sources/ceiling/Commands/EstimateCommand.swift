@@ -26,6 +26,7 @@ struct EstimateCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Attack more points (doubling, up to --max-samples) until every percentile's interval has at most this relative half-width, e.g. 0.1.")
     var precision: Double?
     @Option(parsing: .unconditional, help: "The most points --precision may attack per classifier.") var maxSamples: Int = 4096
+    @Option(help: CertifiedBoundOption.help) var certify: String = CertifiedBoundOption.defaultValue
     @Flag(help: "A one-minute look: fewer points, anchors and steps.") var quick = false
     @Flag(help: "Replace an existing output directory.") var force = false
 
@@ -44,6 +45,7 @@ struct EstimateCommand: ParsableCommand {
             guard maxSamples >= 1 else { throw ValidationError("--max-samples must be at least 1") }
         }
         _ = try levels()
+        _ = try CertifiedBoundOption.parse(certify)
         _ = try OutputFiles.checkResultFolder(out, force: force)
     }
 
@@ -88,6 +90,7 @@ struct EstimateCommand: ParsableCommand {
         if let epsilon { settings.epsilon = epsilon }
         settings.confidence = confidence
         settings.percentiles = try levels()
+        settings.certifiedBounds = try CertifiedBoundOption.parse(certify)
         if let precision {
             settings.precision = precision
             settings.maxSamples = max(maxSamples, settings.samples)

@@ -19,6 +19,7 @@ struct RobustnessCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Random restarts of the projection classifier's inversion.") var inversionRestarts: Int = InversionSettings.defaultRestarts
     @Option(parsing: .unconditional, help: "Seed for every random draw.") var seed: UInt64 = 0
     @Option(help: "Percentiles to report.") var percentiles: String = "0.25,0.5"
+    @Option(help: CertifiedBoundOption.help) var certify: String = CertifiedBoundOption.defaultValue
     @Option(help: "Write the measurement as JSON to this file.") var json: String?
 
     func validate() throws {
@@ -29,6 +30,7 @@ struct RobustnessCommand: ParsableCommand {
         guard refinementSteps >= 0 else { throw ValidationError("--refinement-steps must not be negative") }
         _ = try parsedNotions()
         _ = try parsedPercentiles()
+        _ = try CertifiedBoundOption.parse(certify)
     }
 
     func parsedNotions() throws -> [RobustnessNotion] {
@@ -67,10 +69,24 @@ struct RobustnessCommand: ParsableCommand {
         let measurement = try RobustnessStudy(generator: g.map, classifier: f.map, settings: settings).run { stage, fraction in
             progress.update(stage, fraction: fraction)
         }
+        let kinds = try CertifiedBoundOption.parse(certify)
+        let certified = kinds.isEmpty ? nil : Certifier(graph: f.graph, logits: f.logits, kinds: kinds, seed: seed &+ 11)
+            .certify(measurement, generator: g.map)
         progress.finish()
-        print(RobustnessReport(measurement: measurement, percentiles: try parsedPercentiles()).text)
+        let report = RobustnessReport(measurement: measurement, percentiles: try parsedPercentiles())
+        print(report.text)
+        if let certified {
+            print(try CertifiedReport.lines(certified.0, check: certified.1, adversaryNorms: certified.adversaryNorms, measurement: measurement,
+                                            levels: report.percentiles).joined(separator: "\n"))
+        }
         if let json {
-            try OutputFiles.write(RobustnessReport(measurement: measurement, percentiles: try parsedPercentiles()).json(models: [g, f]), to: json)
+            let record = try certified.flatMap { c in
+                try c.1.map { check in
+                    try EstimateResults.CertifiedRecord(c.0, check: check, adversaryNorms: c.adversaryNorms!, normaliser: measurement.expectedImageNorm,
+                                                        levels: report.percentiles, confidence: report.levelConfidence)
+                }
+            }
+            try OutputFiles.write(report.json(models: [g, f], certified: record), to: json)
         }
     }
 }

@@ -58,8 +58,8 @@ struct PlotWriter {
         var chart = SVGChart(title: "\(c.name): robustness versus the ceiling (normalised)", xLabel: "normalised robustness r / E||z|| (r_Z) or r / E||g(z)|| (r_in, r_unc), log scale",
                              yLabel: "P(robustness <= r)", logX: true)
         chart.yRange = (0, 1)
-        let measured = c.notions.flatMap { $0.normalised.compactMap { $0 } }.filter { $0 > 0 }
-        let lowest = max((measured.min() ?? 1e-3) / 3, 1e-5), highest = (c.boundCurve.last?.normalisedRadius ?? 1)
+        let measured = (c.notions.flatMap { $0.normalised.compactMap { $0 } } + (c.certified?.best ?? [])).filter { $0 > 0 && $0.isFinite }
+        let lowest = max((measured.min() ?? 1e-3) / 3, 1e-9), highest = (c.boundCurve.last?.normalisedRadius ?? 1)
         let curve = c.boundCurve.filter { $0.normalisedRadius >= lowest && $0.normalisedRadius <= highest }
         chart.series.append(.init(label: "bound, Z-space (Thm 1)", points: curve.map { ($0.normalisedRadius, $0.latent) }, color: Self.palette[0], dashed: true))
         chart.series.append(.init(label: "bound, image space", points: curve.compactMap { p in p.image.map { (p.normalisedRadius, $0) } }, color: Self.palette[1], dashed: true))
@@ -77,6 +77,11 @@ struct PlotWriter {
             }
             let label = (names[n.notion] ?? n.notion) + (n.notion == "projection" ? " (n = \(n.normalised.count))" : "")
             chart.series.append(.init(label: label, points: steps, color: colors[n.notion] ?? "#000", step: true))
+        }
+        // The lower side of the sandwich: below this curve's radius no perturbation changes the label.
+        if let certified = c.certified {
+            chart.series.append(.init(label: "certified lower bound, r_unc", points: empirical(certified.best.map { $0 }),
+                                      color: Self.palette[4], step: true))
         }
         return chart
     }

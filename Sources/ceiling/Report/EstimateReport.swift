@@ -56,6 +56,7 @@ struct EstimateReport {
         rows.append(["robustness in Z-space r_Z", bound { $0.latent }] + measured("z"))
         rows.append(["in-distribution r_in", bound { $0.image }] + measured("in"))
         rows.append(["unconstrained r_unc", bound { $0.image }] + measured("unc"))
+        if let row = CertifiedReport.estimateRow(r.classifiers, level: q) { rows.append(row) }
         if r.classifiers.contains(where: { $0.projection != nil }) {
             rows.append(["projection classifier r_unc", bound { $0.image }] + measured("projection"))
         }
@@ -65,6 +66,7 @@ struct EstimateReport {
         lines.append("  certified image bound (global Lipschitz constant, rigorous but loose): " +
                      r.classifiers.map { c in "\(c.name) " + Self.cell(c.bounds.first { $0.level == q }.map { $0.imageCertified }) }.joined(separator: ", "))
         lines += measuredLines(q)
+        lines += CertifiedReport.estimateLines(r.classifiers, level: q)
         if let p = r.classifiers.compactMap(\.projection).first {
             lines.append("  projection classifier: its r_unc on the first \(p.reconstructionErrors.count) of those points (decision-based search; each query inverts g).")
         }
@@ -133,6 +135,7 @@ struct EstimateReport {
     private var checkLines: [String] {
         var lines = ["Checks:"]
         for c in results.classifiers {
+            lines += CertifiedReport.checkLines(c)
             if let s = c.selfCheck {
                 lines.append("  \(c.name): r_Z versus Theorem 1: " + (s.violated
                     ? String(format: "VIOLATED by %.3f at t = %.3g after extra effort (the attack misses adversaries there)", s.worstGapAfter, s.atRadius)

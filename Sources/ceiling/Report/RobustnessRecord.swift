@@ -44,6 +44,9 @@ struct RobustnessRecord: Encodable {
     let ceilingVersion: String
     let projection: Projection?
     let latentSelfCheck: SelfCheck?
+    /// Certified lower bounds on r_unc at the same points (normalised by E||g(z)||), checked
+    /// against the adversaries found; nil when none were asked for.
+    var certified: EstimateResults.CertifiedRecord? = nil
 
     init(_ m: RobustnessMeasurement, percentiles: [Double], levelConfidence: Double, models: [Model]) throws {
         seed = m.settings.seed

@@ -76,7 +76,9 @@ struct RobustnessReport {
     }
 
     /// JSON with censored values as null.
-    func json(models: [Model]) throws -> Data {
-        try JSONCoding.encoder().encode(RobustnessRecord(measurement, percentiles: percentiles, levelConfidence: levelConfidence, models: models))
+    func json(models: [Model], certified: EstimateResults.CertifiedRecord? = nil) throws -> Data {
+        var record = try RobustnessRecord(measurement, percentiles: percentiles, levelConfidence: levelConfidence, models: models)
+        record.certified = certified
+        return try JSONCoding.encoder().encode(record)
     }
 }
