@@ -21,18 +21,29 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "generator or classifier (default: declared, else classifier for a vector output).") var role: String?
     @Option(help: "A declaration file (default: MODEL.onnx.json beside the model, if it exists).") var declaration: String?
     @Option(parsing: .upToNextOption, help: "Class names, one per logit.") var classes: [String] = []
-    @Option(name: .customLong("range-from"), parsing: .upToNextOption, help: "Glue: the image space's range (two numbers).") var rangeFrom: [Double] = []
-    @Option(name: .customLong("range-to"), parsing: .upToNextOption, help: "Glue: the range the network was trained on (two numbers).") var rangeTo: [Double] = []
+    // LO,HI in one argument: a separate "-1" would read as an option.
+    @Option(name: .customLong("range-from"), parsing: .unconditional, help: "Glue: the image space's range, LO,HI (e.g. -1,1).") var rangeFromText: String?
+    @Option(name: .customLong("range-to"), parsing: .unconditional, help: "Glue: the range the network was trained on, LO,HI (e.g. 0,1).") var rangeToText: String?
     @Option(parsing: .upToNextOption, help: "Glue: per-channel mean of the network's normalisation.") var mean: [Double] = []
     @Option(parsing: .upToNextOption, help: "Glue: per-channel std of the network's normalisation.") var std: [Double] = []
     @Option(parsing: .upToNextOption, help: "Glue: bilinear resize to H W (needs --input-shape).") var resize: [Int] = []
     @Option(name: .customLong("input-shape"), parsing: .upToNextOption, help: "The shape of image space X, C H W (with --resize).") var inputShape: [Int] = []
     @Option(help: "Free text recorded as the model's source.") var source: String?
 
+    var rangeFrom: [Double] { Self.pair(rangeFromText) }
+    var rangeTo: [Double] { Self.pair(rangeToText) }
+
+    /// The numbers of "LO,HI"; an empty list when absent or not two numbers (validate refuses it).
+    static func pair(_ text: String?) -> [Double] {
+        guard let text else { return [] }
+        let values = text.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        return values.count == 2 ? values : [.nan]
+    }
+
     func validate() throws {
         if let role, Model.Role(rawValue: role) == nil { throw ValidationError("--role must be generator or classifier, got '\(role)'") }
         guard rangeFrom.isEmpty == rangeTo.isEmpty, rangeFrom.isEmpty || (rangeFrom.count == 2 && rangeTo.count == 2) else {
-            throw ValidationError("--range-from and --range-to go together, two numbers each")
+            throw ValidationError("--range-from and --range-to go together, each two numbers LO,HI (e.g. --range-from -1,1 --range-to 0,1)")
         }
         guard mean.count == std.count else { throw ValidationError("--mean and --std go together, one number per channel each") }
         guard resize.isEmpty || resize.count == 2 else { throw ValidationError("--resize takes two sizes, H W") }
