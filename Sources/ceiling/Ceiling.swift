@@ -7,10 +7,10 @@ struct Ceiling: ParsableCommand {
         discussion: """
             The bounds follow Fawzi, Fawzi & Fawzi, "Adversarial vulnerability for any classifier" \
             (NeurIPS 2018). Models are ceiling .bin files (docs/model-format.md), written from \
-            PyTorch by scripts/export_torch.py.
+            PyTorch by scripts/export_torch.py, or ONNX files (.onnx).
             """,
         version: CeilingVersion.string,
-        subcommands: [EstimateCommand.self, PlotCommand.self, InspectCommand.self, ForwardCommand.self, BenchCommand.self, ModulusCommand.self, BoundCommand.self, RobustnessCommand.self, TransferCommand.self, AttackCommand.self, CertifyCommand.self],
+        subcommands: [EstimateCommand.self, PlotCommand.self, InspectCommand.self, ForwardCommand.self, ConvertCommand.self, BenchCommand.self, ModulusCommand.self, BoundCommand.self, RobustnessCommand.self, TransferCommand.self, AttackCommand.self, CertifyCommand.self],
         defaultSubcommand: EstimateCommand.self)
 }
 

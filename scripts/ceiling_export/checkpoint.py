@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from typing import Any, List, Mapping, Sequence, Union
+from typing import Any, List, Mapping, Optional, Sequence, Set, Union
 
 import torch
 import torch.nn as nn
 
 from .format import ExportError
+from .selection import load_used, rename_keys, select_checkpoint
 
 _WRAPPER_PREFIXES = ("module.", "_orig_mod.")
 
@@ -29,7 +30,8 @@ def _unwrap_checkpoint(obj: Any) -> Mapping[str, torch.Tensor]:
                 isinstance(v, torch.Tensor) for v in inner.values()):
             return inner
     raise ExportError("checkpoint is a dict but no state dict of tensors was found in it "
-                      f"(top-level keys: {sorted(map(str, obj.keys()))[:10]})")
+                      f"(top-level keys: {sorted(map(str, obj.keys()))[:10]}); pass "
+                      "--checkpoint-key KEY to name the one that holds the weights")
 
 
 def strip_wrapper_prefixes(state: Mapping[str, torch.Tensor],
@@ -51,22 +53,32 @@ def strip_wrapper_prefixes(state: Mapping[str, torch.Tensor],
 
 def load_state_dict_flexible(module: nn.Module,
                              source: Union[str, os.PathLike, Mapping[str, torch.Tensor]],
-                             strict: bool = True) -> nn.Module:
+                             strict: bool = True, checkpoint_key: Optional[str] = None,
+                             strip_prefixes: Sequence[str] = (), add_prefix: Optional[str] = None,
+                             used: Optional[Set[str]] = None) -> nn.Module:
     """Load weights saved from the bare module, from `nn.DataParallel` (keys `module.*`), from
     `torch.compile` (keys `_orig_mod.*`) or nested in a checkpoint dict; return the module.
+    `checkpoint_key` names the nested dict (dotted for deeper ones), `strip_prefixes` and
+    `add_prefix` rename the keys; with `used` (the keys the exported part reads), loading is
+    non-strict: only those must be present (`selection.load_used`).
 
     Files are read with `weights_only=True`, so a checkpoint cannot run code on load.
     """
     if isinstance(source, Mapping):
-        state = _unwrap_checkpoint(source)
+        obj = source
     else:
         try:
             obj = torch.load(os.fspath(source), map_location="cpu", weights_only=True)
         except Exception as exc:  # noqa: BLE001 - report any loader failure the same way
             raise ExportError(f"cannot read state dict {source}: {exc}") from exc
-        state = _unwrap_checkpoint(obj)
+    if checkpoint_key:
+        obj = select_checkpoint(obj, checkpoint_key)
+    state = rename_keys(_unwrap_checkpoint(obj), strip_prefixes, add_prefix)
     own = module.state_dict()
     state = strip_wrapper_prefixes(state, list(own.keys()))
+    if used is not None:
+        load_used(module, state, used)
+        return module
     _check_state_keys(module, own, state, strict)
     try:
         module.load_state_dict(state, strict=strict)
@@ -96,4 +108,6 @@ def _check_state_keys(module: nn.Module, own: Mapping[str, torch.Tensor],
         problems.append(f"not in the module: {few(unexpected)}")
     if problems:
         raise ExportError(f"state dict does not match {type(module).__name__} (check the "
-                          f"constructor arguments): " + "; ".join(problems))
+                          f"constructor arguments; --strip-prefix/--add-prefix rename keys, "
+                          f"--submodule or --forward with --non-strict load only what the "
+                          f"export uses): " + "; ".join(problems))

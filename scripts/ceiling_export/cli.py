@@ -17,6 +17,7 @@ from .checkpoint import load_state_dict_flexible
 from .export import export_module
 from .format import DTYPES, ROLES, ExportError
 from .glue import make_glue
+from .selection import FlatAsImage, MethodAsForward, submodule, used_keys
 
 
 def load_object(spec: str) -> Any:
@@ -71,6 +72,23 @@ def build_arg_parser() -> argparse.ArgumentParser:
     p.add_argument("--kwargs", default="{}", help="JSON object of constructor arguments")
     p.add_argument("--state-dict", help="weights (.pt/.pth); `module.` prefixes from "
                    "nn.DataParallel are stripped; without it the initial weights are exported")
+    c = p.add_argument_group("checkpoints as training scripts save them")
+    c.add_argument("--checkpoint-key", metavar="KEY",
+                   help="the checkpoint entry holding the weights (netG_state_dict, "
+                        "state_dict, model; dotted for nested dicts: a.b)")
+    c.add_argument("--strip-prefix", action="append", default=[], metavar="P",
+                   help="remove P from the start of every key that has it (repeatable)")
+    c.add_argument("--add-prefix", metavar="P", help="prepend P to every key")
+    c.add_argument("--submodule", metavar="NAME",
+                   help="export this sub-module (dotted: decoder, model.gen) instead of the module")
+    c.add_argument("--forward", metavar="METHOD",
+                   help="export this method (decode) instead of forward()")
+    c.add_argument("--non-strict", action="store_true",
+                   help="load only the tensors the export uses, listing the others (implied by "
+                        "--submodule and --forward)")
+    c.add_argument("--output-shape", nargs="+", metavar="C H W",
+                   help="generators whose module returns flat vectors: the image shape "
+                        "(a reshape is appended, so glue and plots see an image)")
     p.add_argument("--role", required=True, choices=ROLES)
     p.add_argument("--input-shape", required=True, nargs="+",
                    help="per-sample input shape: the latent dim for a generator (100), the "
@@ -113,11 +131,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if not isinstance(module, nn.Module):
             raise ExportError(f"{args.module} returned a {type(module).__name__}, "
                               "not an nn.Module")
+        part = submodule(module, args.submodule) if args.submodule else module
+        if args.forward:
+            part = MethodAsForward(part, args.forward)
         if args.state_dict:
-            load_state_dict_flexible(module, args.state_dict)
+            used = None
+            if args.non_strict or args.submodule or args.forward:
+                prefix = args.submodule + "." if args.submodule else ""
+                inner = "inner." if args.forward else ""
+                used = {prefix + k[len(inner):] for k in used_keys(part)}
+            load_state_dict_flexible(module, args.state_dict, checkpoint_key=args.checkpoint_key,
+                                     strip_prefixes=args.strip_prefix,
+                                     add_prefix=args.add_prefix, used=used)
         else:
             print("warning: no --state-dict; exporting the module's initial weights",
                   file=sys.stderr)
+        if args.output_shape:
+            if args.role != "generator":
+                raise ExportError("--output-shape is for generators (a classifier outputs logits)")
+            part = FlatAsImage(part, _ints(args.output_shape))
         if args.glue:
             glue = json.loads(args.glue)
         else:
@@ -127,7 +159,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             classes = [line.strip() for line in Path(args.classes_file).read_text().splitlines()
                        if line.strip()]
         summary = export_module(
-            module, args.out, args.role, _ints(args.input_shape), latent_dim=args.latent_dim,
+            part, args.out, args.role, _ints(args.input_shape), latent_dim=args.latent_dim,
             prior_mean=args.prior_mean, prior_std=args.prior_std,
             module_input_shape=_ints(args.module_input_shape), glue=glue, classes=classes,
             dtype=args.dtype, source=args.source, keep_unused=args.keep_unused,

@@ -45,10 +45,18 @@ public struct Glue: Codable, Sendable, Equatable {
     public struct Range: Codable, Sendable, Equatable {
         public let from: [Double]
         public let to: [Double]
+        public init(from: [Double], to: [Double]) {
+            self.from = from
+            self.to = to
+        }
     }
     public struct Normalization: Codable, Sendable, Equatable {
         public let mean: [Double]
         public let std: [Double]
+        public init(mean: [Double], std: [Double]) {
+            self.mean = mean
+            self.std = std
+        }
     }
     public let range: Range?
     public let normalize: Normalization?

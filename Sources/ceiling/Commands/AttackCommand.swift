@@ -22,7 +22,7 @@ struct AttackCommand: ParsableCommand {
         commandName: "attack",
         abstract: "Minimal-L2 adversaries (r_unc) of given images against a classifier's own predictions.")
 
-    @Option(help: "Classifier model (.bin).") var classifier: String
+    @Option(help: "Classifier model (.bin or .onnx).") var classifier: String
     @Option(help: "Images (.npy, float32 or float64), shape [N] + the classifier's input shape.") var input: String
     @Option(parsing: .unconditional, help: "Steps of the DDN-style refinement after DeepFool.") var refinementSteps: Int = 100
     @Option(parsing: .unconditional, help: "Consider only the top-k classes in DeepFool (default: all).") var candidates: Int?
@@ -37,7 +37,7 @@ struct AttackCommand: ParsableCommand {
     func run() throws {
         if let json { try OutputFiles.checkFile(json, option: "--json") }
         if let output { try OutputFiles.checkFile(output, option: "--output") }
-        let model = try Model.load(classifier)
+        let model = try ModelFiles.load(classifier, as: .classifier)
         guard model.role == .classifier else {
             throw ValidationError("\(classifier) is a \(model.role.rawValue), not a classifier")
         }

@@ -11,8 +11,8 @@ struct EstimateCommand: ParsableCommand {
         abstract: "The whole estimate: modulus, bounds, measured robustness, report, results.json (the default command).",
         discussion: "With no arguments it runs on the bundled models in generators/.")
 
-    @Option(help: "Generator model (.bin).") var generator: String = "generators/dcgan.bin"
-    @Option(help: "Classifier model (.bin); repeat for several (default: every classifier in generators/).") var classifier: [String] = []
+    @Option(help: "Generator model (.bin or .onnx).") var generator: String = "generators/dcgan.bin"
+    @Option(help: "Classifier model (.bin or .onnx); repeat for several (default: every classifier in generators/).") var classifier: [String] = []
     @Option(help: "Real images (.npy, [N] + the generator's output shape) for the error rate and the Wasserstein slack (default with the bundled generator: generators/real_digits.npy).")
     var realData: String?
     @Option(help: "Integer labels of the real images (.npy; default: <real-data>_labels.npy when it exists).") var realLabels: String?
@@ -58,13 +58,13 @@ struct EstimateCommand: ParsableCommand {
         }
     }
 
-    /// The bundled classifiers, every `.bin` in the generator's folder whose role is classifier.
+    /// The bundled classifiers, every model file in the generator's folder whose role is classifier.
     func classifierPaths() throws -> [String] {
         if !classifier.isEmpty { return classifier }
         let files = (try? FileManager.default.contentsOfDirectory(atPath: besideGenerator(""))) ?? []
         // A broken file beside the generator is an error, not a classifier quietly left out.
-        let found = try files.filter { $0.hasSuffix(".bin") }.sorted().map(besideGenerator).filter { path in
-            do { return try Model.load(path).role == .classifier } catch {
+        let found = try files.filter(ModelFiles.isModel).sorted().map(besideGenerator).filter { path in
+            do { return try ModelFiles.load(path).role == .classifier } catch {
                 throw ValidationError("\(error) (found beside \(generator); pass --classifier to choose the classifiers)")
             }
         }

@@ -7,7 +7,7 @@ struct ForwardCommand: ParsableCommand {
         abstract: "Run a model on a NumPy array, optionally with the input gradient of <u, output>.",
         discussion: "Use it to confirm that an exported model behaves like the PyTorch original.")
 
-    @Argument(help: "A ceiling model file (.bin).")
+    @Argument(help: "A ceiling model file (.bin) or an ONNX file (.onnx).")
     var model: String
 
     @Option(help: "Input batch (.npy, float32 or float64), shape [N] + the model's input shape.")
@@ -39,7 +39,7 @@ struct ForwardCommand: ParsableCommand {
     func run() throws {
         try OutputFiles.checkFile(output, option: "--output")
         if let gradInput { try OutputFiles.checkFile(gradInput, option: "--grad-input") }
-        let model = try Model.load(model)
+        let model = try ModelFiles.load(model)
         let x = try InputArrays.read(input, option: "--input")
         guard x.shape.count == model.inputShape.count + 1, x.sampleShape == model.inputShape, x.batch > 0 else {
             throw ValidationError("\(input) has shape \(describe(shape: x.shape)), but the model takes \(batchShape(model.inputShape))")

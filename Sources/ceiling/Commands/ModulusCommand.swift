@@ -22,7 +22,7 @@ struct ModulusCommand: ParsableCommand {
             `ceiling bound --modulus FILE` reads.
             """)
 
-    @Option(help: "The generator model file (.bin).")
+    @Option(help: "The generator model file (.bin or .onnx).")
     var generator: String
 
     @Option(parsing: .unconditional, help: "Anchors z_k drawn from the prior.")
@@ -78,7 +78,7 @@ struct ModulusCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: generator) else { throw CommandError("\(generator): no such file") }
         if let json { try OutputFiles.checkFile(json, option: "--json") }
         if let certifiedJSON { try OutputFiles.checkFile(certifiedJSON, option: "--certified-json") }
-        let model = try Model.load(generator)
+        let model = try ModelFiles.load(generator, as: .generator)
         let estimator = try ModulusEstimator(model)
         let grid = try radii.map { try RadiusGrid.parse($0) } ?? estimator.defaultRadii()
         let settings = ModulusSettings(radii: grid, anchors: anchors, directions: directions, ascentStarts: starts,

@@ -8,8 +8,8 @@ struct RobustnessCommand: ParsableCommand {
         commandName: "robustness",
         abstract: "Measure latent (r_Z), in-distribution (r_in) and unconstrained (r_unc) robustness of a classifier.")
 
-    @Option(help: "Generator model (.bin).") var generator: String
-    @Option(help: "Classifier model (.bin).") var classifier: String
+    @Option(help: "Generator model (.bin or .onnx).") var generator: String
+    @Option(help: "Classifier model (.bin or .onnx).") var classifier: String
     @Option(parsing: .unconditional, help: "Points to attack.") var samples: Int = 64
     @Option(parsing: .unconditional, help: "Generated points for the class measures.") var measureSamples: Int = 2000
     @Option(help: "Notions to measure, comma-separated: z, in, unc, projection.") var notions: String = "z,in,unc"

@@ -19,8 +19,8 @@ struct TransferCommand: ParsableCommand {
             the identity: the bound then speaks of latent radii and is shown for reference only.
             """)
 
-    @Option(help: "Generator model (.bin).") var generator: String
-    @Option(help: "Classifier model (.bin); give exactly two.") var classifier: [String] = []
+    @Option(help: "Generator model (.bin or .onnx).") var generator: String
+    @Option(help: "Classifier model (.bin or .onnx); give exactly two.") var classifier: [String] = []
     @Option(parsing: .unconditional, help: "Generated points to attack.") var samples: Int = 64
     @Option(parsing: .unconditional, help: "Generated points for the disagreement and the class measures.") var measureSamples: Int = 2000
     @Option(parsing: .unconditional, help: "Seed for every random draw.") var seed: UInt64 = 0

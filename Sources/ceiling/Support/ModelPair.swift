@@ -5,7 +5,7 @@ import CeilingEngine
 /// to fix what doesn't.
 enum ModelPair {
     static func generator(_ path: String) throws -> Model {
-        let model = try Model.load(path)
+        let model = try ModelFiles.load(path, as: .generator)
         guard model.role == .generator else {
             throw ValidationError("\(path) is a \(model.role.rawValue), not a generator (pass it with --classifier)")
         }
@@ -16,7 +16,7 @@ enum ModelPair {
     }
 
     static func classifier(_ path: String, for generator: Model) throws -> Model {
-        let model = try Model.load(path)
+        let model = try ModelFiles.load(path, as: .classifier)
         guard model.role == .classifier else {
             throw ValidationError("\(path) is a \(model.role.rawValue), not a classifier (pass it with --generator)")
         }
