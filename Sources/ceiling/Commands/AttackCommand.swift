@@ -37,15 +37,7 @@ struct AttackCommand: ParsableCommand {
     func run() throws {
         if let json { try OutputFiles.checkFile(json, option: "--json") }
         if let output { try OutputFiles.checkFile(output, option: "--output") }
-        let model = try ModelFiles.load(classifier, as: .classifier)
-        guard model.role == .classifier else {
-            throw ValidationError("\(classifier) is a \(model.role.rawValue), not a classifier")
-        }
-        let x = try InputArrays.read(input, option: "--input")
-        guard x.shape.count == model.inputShape.count + 1, x.sampleShape == model.inputShape, x.batch > 0 else {
-            throw ValidationError("\(input) has shape \(describe(shape: x.shape)), but the classifier takes \(batchShape(model.inputShape))")
-        }
-        try model.graph.checkBatch(x.batch)
+        let (model, x) = try ModelPair.classifier(classifier, images: input)
         let map = model.map
         let labels = map.labels(x)
         let attack = MinimalAdversary(deepFool: DeepFool(candidates: candidates),

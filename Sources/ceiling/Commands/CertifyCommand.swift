@@ -37,7 +37,7 @@ struct CertifyCommand: ParsableCommand {
             with bisection on the radius (the slowest).
             """)
 
-    @Option(help: "Classifier model (.bin).") var classifier: String
+    @Option(help: "Classifier model (.bin or .onnx).") var classifier: String
     @Option(help: "Images (.npy, float32 or float64), shape [N] + the classifier's input shape.") var input: String
     @Option(help: "Bounds to compute: global, hein, peck-published, peck, crown (comma-separated), or all.") var bounds: String = "all"
     @Option(parsing: .unconditional, help: "Seed of the power iterations.") var seed: UInt64 = 0
@@ -48,15 +48,7 @@ struct CertifyCommand: ParsableCommand {
         do { kinds = try CertifiedBoundKind.list(bounds) } catch { throw ValidationError("--bounds: \(error.description)") }
         guard !kinds.isEmpty else { throw ValidationError("--bounds: name at least one bound") }
         if let json { try OutputFiles.checkFile(json, option: "--json") }
-        let model = try Model.load(classifier)
-        guard model.role == .classifier else {
-            throw ValidationError("\(classifier) is a \(model.role.rawValue), not a classifier")
-        }
-        let x = try InputArrays.read(input, option: "--input")
-        guard x.shape.count == model.inputShape.count + 1, x.sampleShape == model.inputShape, x.batch > 0 else {
-            throw ValidationError("\(input) has shape \(describe(shape: x.shape)), but the classifier takes \(batchShape(model.inputShape))")
-        }
-        try model.graph.checkBatch(x.batch)
+        let (model, x) = try ModelPair.classifier(classifier, images: input)
         let progress = Progress(total: 1)
         progress.update("certifying \(x.batch) images", fraction: 0)
         let certification = Certifier(graph: model.graph, logits: model.logits, kinds: kinds, seed: seed).certify(x)

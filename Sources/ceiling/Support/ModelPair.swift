@@ -30,4 +30,19 @@ enum ModelPair {
         }
         return model
     }
+
+    /// A classifier on its own and images for it (`attack`, `certify`): the images must have the
+    /// classifier's input shape and fit its batch limit.
+    static func classifier(_ path: String, images input: String) throws -> (model: Model, images: Tensor) {
+        let model = try ModelFiles.load(path, as: .classifier)
+        guard model.role == .classifier else {
+            throw ValidationError("\(path) is a \(model.role.rawValue), not a classifier")
+        }
+        let x = try InputArrays.read(input, option: "--input")
+        guard x.shape.count == model.inputShape.count + 1, x.sampleShape == model.inputShape, x.batch > 0 else {
+            throw ValidationError("\(input) has shape \(describe(shape: x.shape)), but the classifier takes \(batchShape(model.inputShape))")
+        }
+        try model.graph.checkBatch(x.batch)
+        return (model, x)
+    }
 }
