@@ -6,8 +6,7 @@ import Testing
 @Suite("ceiling certify")
 struct CertifyCommandTests {
     @Test func tableAndJSON() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("certify-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try CommandRunner.scratch()
         defer { try? FileManager.default.removeItem(at: folder) }
         let input = try BadInputTests.npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3, 32, 32), }", in: folder, name: "x.npy")
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: input))

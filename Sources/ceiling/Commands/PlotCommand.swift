@@ -4,7 +4,7 @@ import Foundation
 struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",
-        abstract: "Redraw the plots of an output directory from its results.json.")
+        abstract: "Redraw the plots and CSV tables of an output directory from its results.json.")
 
     @Argument(help: "An output directory written by `ceiling`.") var directory: String
 
@@ -14,7 +14,10 @@ struct PlotCommand: ParsableCommand {
             throw ValidationError("\(directory) has no results.json")
         }
         let results = try ResultsWriter.read(url)
-        let written = try PlotWriter(directory: url).writeAll(results)
+        let writer = ResultsWriter(directory: url)
+        try writer.writeCSV(results)
+        try writer.writePercentilesCSV(results)
+        let written = ["robustness.csv", "percentiles.csv"] + (try PlotWriter(directory: url).writeAll(results))
         print("wrote " + written.map { "\(directory)/\($0)" }.joined(separator: ", "))
     }
 }

@@ -9,17 +9,20 @@ enum CertifiedReport {
     static func lines(_ certification: Certification, check: CertificationCheck?, normaliser: Double = 1,
                       levels: [Double], indent: String = "  ") -> [String] {
         let header = ["certified bound"] + levels.map { "\(percent($0)) (certified)" } + ["per point", "setup", "bound > adversary"]
+        // Reasons are sentences: they follow the table, numbered, so its columns stay narrow.
+        var reasons = [String]()
         let rows = certification.bounds.map { result -> [String] in
             let name = result.kind.title + (result.kind.isSound ? "" : " (not a proof)")
             guard let radii = result.radii else {
-                return [name] + levels.map { _ in "n/a" } + ["", "", "cannot be computed: \(result.reason ?? "")"]
+                reasons.append("(\(reasons.count + 1)) \(result.kind.title): \(result.reason ?? "no reason given")")
+                return [name] + levels.map { _ in "n/a" } + ["", "", "cannot be computed (\(reasons.count))"]
             }
             let distribution = EmpiricalDistribution(radii.map { $0 / normaliser })
             let violations = check?.violations(result.kind).map { "\($0) of \(check!.checkedPoints)" } ?? "not checked"
             return [name] + levels.map { fmt(distribution.quantile($0)) }
                 + [duration(result.secondsPerPoint), duration(result.setupSeconds), violations]
         }
-        var lines = TextTable(header: header, rows: rows).lines(indent: indent)
+        var lines = TextTable(header: header, rows: rows).lines(indent: indent) + reasons.map { indent + $0 }
         if certification.hasSoundBound {
             let best = EmpiricalDistribution(certification.best.map { $0 / normaliser })
             lines.append(indent + "best sound bound per point: " + levels.map { "\(percent($0)) \(fmt(best.quantile($0)))" }.joined(separator: ", ")
