@@ -38,6 +38,8 @@ struct BadInputTests {
         Case(name: "certify --bounds none", arguments: { _ in ["certify", "--classifier", "generators/lenet.bin", "--input", "generators/real_digits.npy", "--bounds", "none"] }, says: "name at least one bound"),
         Case(name: "certify a generator", arguments: { _ in ["certify", "--classifier", "generators/dcgan.bin", "--input", "generators/real_digits.npy"] }, says: "not a classifier"),
         Case(name: "negative --samples", arguments: { _ in ["estimate", "--samples", "-5", "--quick"] }, says: "--samples must be at least 1"),
+        Case(name: "gradients without points", arguments: { _ in ["gradients", "--classifier", "generators/lenet.bin"] }, says: "exactly one of --generator and --input"),
+        Case(name: "gradients with a generator as classifier", arguments: { _ in ["gradients", "--classifier", "generators/dcgan.bin", "--generator", "generators/dcgan.bin"] }, says: "not a classifier"),
         Case(name: "--epsilon 1e-300", arguments: { d in ["estimate", "--epsilon", "1e-300", "--out", d.appendingPathComponent("o").path] }, says: "--epsilon"),
         Case(name: "--samples 10^12", arguments: { d in ["estimate", "--samples", "1000000000000", "--out", d.appendingPathComponent("o").path] }, says: "GB of memory"),
         Case(name: "bound --classes 10^9", arguments: { _ in ["bound", "--latent-dim", "100", "--classes", "1000000000"] }, says: "--classes must be at most"),
