@@ -100,6 +100,17 @@ def export(module: nn.Module, example: torch.Tensor, path: Path, exporter: str) 
     else:
         torch.onnx.export(module, (example,), str(path), dynamo=True, opset_version=18,
                           external_data=True, input_names=["x"], output_names=["y"])
+    strip_provenance(path)
+
+
+def strip_provenance(path: Path) -> None:
+    """Drops the per-node metadata (the exporter's stack traces, which name the files and folders
+    of the machine that exported) and doc strings; the graph and its weights stay as written."""
+    model = onnx.load(str(path), load_external_data=False)
+    for node in model.graph.node:
+        del node.metadata_props[:]
+        node.doc_string = ""
+    onnx.save(model, str(path))
 
 
 def operators(path: Path) -> List[str]:
