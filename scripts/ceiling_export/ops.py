@@ -589,13 +589,6 @@ def _meth_identity(b: _Builder, node) -> None:
     b.alias(node, node.args[0])
 
 
-def _meth_softmax(op: str) -> Callable:
-    def handler(b: _Builder, node) -> None:
-        a = _bind(_sig_softmax, node)
-        _emit_softmax(b, node, a["input"], a["dim"], a["dtype"], op)
-    return handler
-
-
 def _meth_mean(b: _Builder, node) -> None:
     a = _bind(_sig_mean, node)
     _emit_mean(b, node, a["input"], a["dim"], a["keepdim"], a["dtype"])
@@ -621,7 +614,7 @@ _METHOD_HANDLERS: Dict[str, Callable] = {
     "mul": _f_arith("mul"), "mul_": _f_arith("mul"),
     "div": _f_arith("div"), "div_": _f_arith("div"),
     "neg": _f_neg,
-    "softmax": _meth_softmax("softmax"),
-    "log_softmax": _meth_softmax("log_softmax"),
+    "softmax": _f_softmax("softmax"),  # x.softmax(dim) binds like F.softmax(x, dim)
+    "log_softmax": _f_softmax("log_softmax"),
     "mean": _meth_mean,
 }

@@ -115,8 +115,7 @@ struct EstimateCommand: ParsableCommand {
         progress.finish()
         results.status = "complete"
         try writer.write(results)
-        try writer.writeCSV(results)
-        try writer.writePercentilesCSV(results)
+        _ = try writer.writeTables(results)
         let plots = try PlotWriter(directory: outURL).writeAll(results)
         print(EstimateReport(results: results).text)
         if quick {

@@ -14,10 +14,7 @@ struct PlotCommand: ParsableCommand {
             throw ValidationError("\(directory) has no results.json")
         }
         let results = try ResultsWriter.read(url)
-        let writer = ResultsWriter(directory: url)
-        try writer.writeCSV(results)
-        try writer.writePercentilesCSV(results)
-        let written = ["robustness.csv", "percentiles.csv"] + (try PlotWriter(directory: url).writeAll(results))
+        let written = try ResultsWriter(directory: url).writeTables(results) + PlotWriter(directory: url).writeAll(results)
         print("wrote " + written.map { "\(directory)/\($0)" }.joined(separator: ", "))
     }
 }

@@ -9,9 +9,16 @@ struct ResultsWriter {
         try OutputFiles.write(results.json(), to: directory.appendingPathComponent("results.json").path)
     }
 
+    /// Both CSV tables (derived from `results` alone); returns their file names.
+    func writeTables(_ results: EstimateResults) throws -> [String] {
+        try writeCSV(results)
+        try writePercentilesCSV(results)
+        return ["robustness.csv", "percentiles.csv"]
+    }
+
     /// One row per classifier, notion and sample: the per-sample measurements, and the best
     /// certified lower bound per sample as the notion "certified".
-    func writeCSV(_ results: EstimateResults) throws {
+    private func writeCSV(_ results: EstimateResults) throws {
         var lines = ["classifier,notion,sample,norm,normalised"]
         for c in results.classifiers {
             for n in c.notions {
@@ -32,7 +39,7 @@ struct ResultsWriter {
     /// One row per classifier, notion and level: the percentile with its interval (normalised,
     /// then in image or latent units); "inf" for an open upper end. Certified bounds add the
     /// notion "certified" and r_unc rows of kind "sandwich".
-    func writePercentilesCSV(_ results: EstimateResults) throws {
+    private func writePercentilesCSV(_ results: EstimateResults) throws {
         var lines = ["classifier,notion,level,points,censored,percentile,lower,upper,lower_raw,upper_raw,confidence,kind"]
         func text(_ x: Double?) -> String { x.map { String($0) } ?? "inf" }
         func row(_ classifier: String, _ notion: String, _ points: Int, _ censored: Int, _ estimate: Double?, _ interval: EstimateResults.IntervalRecord) {
