@@ -5,7 +5,7 @@ import CeilingEngine
 /// path — the r_Z adversary seen in image space, the penalty descent, and the metric refinement
 /// started from the better of the two.
 ///
-/// The penalty descent explores (from z, under several penalties); the metric refinement settles
+/// The penalty descent explores (from z, its penalty weight adapting as it goes); the metric refinement settles
 /// the point it reached: on the bundled LeNet and ResNet (64 points each) the descent alone
 /// stopped a median 24% and 27% above what the refinement then found, and the refinement gave the
 /// smallest distance at every point. A metric DeepFool from z (the refinement's step without the
@@ -49,7 +49,7 @@ public struct InDistributionAttack: Sendable {
             best.keepBetter(candidate)
         }
         consider("latent adversary", latentAdversary.perturbations)
-        if penalty.rounds > 0 && penalty.steps > 0 {
+        if penalty.steps > 0 {
             let scale = latentAdversary.norms.map { $0.isFinite ? $0 : Double(z.sampleSize).squareRoot() * 0.1 }
             let found = penalty.attack(generator: generator, classifier: classifier, z: z, labels: labels, scale: scale)
             consider("penalty descent", found.perturbations)

@@ -3,21 +3,34 @@ import Foundation
 
 /// A penalty (Carlini–Wagner style) search for r_in in latent space: minimise
 /// ||g(z + r) - g(z)||^2 + c * max(m(z + r) + kappa, 0), m the classifier's margin
-/// f_c - max_{k != c} f_k, by Adam on r, with a per-sample binary search on c. It needs no
-/// Jacobian and no damping, so it covers the cases where the metric step goes astray on a
-/// rank-deficient generator. The smallest verified image distance seen is kept.
+/// f_c - max_{k != c} f_k, by Adam on r. It needs no Jacobian and no damping, so it covers the
+/// cases where the metric step goes astray on a rank-deficient generator. The smallest verified
+/// image distance seen is kept.
+///
+/// c adapts at every step, per sample: it shrinks by `adaptation` after an adversarial iterate
+/// (the distance term pulls back toward z) and grows by it otherwise (the penalty pushes across),
+/// so one descent hovers at the boundary while sliding along it, and the learning rate decays
+/// linearly to `finalRate` of its start so that the slide settles. This replaced four descents
+/// of 40 steps from r = 0 with a binary search on c between them: on the bundled LeNet and
+/// ResNet (64 points) and on the fixture networks it cost 100 steps instead of 160, and after the
+/// metric refinement that follows it no point was more than 7% above the earlier attack's r_in,
+/// the fixture points none at all.
 public struct LatentPenaltyDescent: Sendable {
-    public var rounds: Int = 4
-    public var steps: Int = 40
-    /// Adam's step as a fraction of each sample's reference latent scale.
+    public var steps: Int = 100
+    /// Adam's first step as a fraction of each sample's reference latent scale.
     public var learningRate: Double = 0.05
+    /// The last step's learning rate as a fraction of the first.
+    public var finalRate: Double = 0.1
+    /// The relative change of c after each step.
+    public var adaptation: Double = 0.04
     /// Margin target: the penalty is active until the margin is below -kappa.
     public var kappa: Double = 0.01
 
-    public init(rounds: Int = 4, steps: Int = 40, learningRate: Double = 0.05, kappa: Double = 0.01) {
-        self.rounds = rounds
+    public init(steps: Int = 100, learningRate: Double = 0.05, finalRate: Double = 0.1, adaptation: Double = 0.04, kappa: Double = 0.01) {
         self.steps = steps
         self.learningRate = learningRate
+        self.finalRate = finalRate
+        self.adaptation = adaptation
         self.kappa = kappa
     }
 
@@ -30,39 +43,30 @@ public struct LatentPenaltyDescent: Sendable {
         let cleanMargins = MinimalNormRefinement.margins(classifier(clean), labels)
         // First c balances the two terms at the reference scale: c * margin ~ (J r)^2 ~ scale^2.
         var c = (0..<n).map { s in max(scale[s] * scale[s], 1e-6) / max(abs(cleanMargins[s].margin), 1e-6) * 10 }
-        var low = [Double](repeating: 0, count: n), high = [Double](repeating: .infinity, count: n)
-        for _ in 0..<rounds {
-            var r = Tensor(zeros: z.shape)
-            var adam = Adam(count: r.count)
-            var succeeded = [Bool](repeating: false, count: n)
-            for _ in 0..<steps {
-                let g = generator.linearize(shifted(z, by: r))
-                let f = classifier.linearize(g.value)
-                let margins = MinimalNormRefinement.margins(f.value, labels)
-                var difference = g.value
-                for i in 0..<difference.count { difference.data[i] -= clean.data[i] }
-                let distances = sampleNorms(difference)
-                for s in 0..<n where margins[s].margin < 0 {
-                    succeeded[s] = true
-                    if distances[s] < result.norms[s] {
-                        result.norms[s] = distances[s]
-                        result.success[s] = true
-                        result.adversarialLabels[s] = margins[s].runnerUp
-                        for i in 0..<d { result.perturbations.data[s * d + i] = r.data[s * d + i] }
-                    }
-                }
-                // d/dx of the loss: 2 (g - g0) + c * grad(margin) while the penalty is active.
-                let weights = (0..<n).map { margins[$0].margin + kappa > 0 ? c[$0] : 0 }
-                var imageGradient = f.vjp(MinimalNormRefinement.marginCotangent(margins, labels, classes: k, weights: weights))
-                for i in 0..<imageGradient.count { imageGradient.data[i] += 2 * difference.data[i] }
-                let gradient = g.vjp(imageGradient)
-                let rates = scale.map { Float(learningRate * max($0, 1e-3)) }
-                adam.step(&r.data, gradient: gradient.data, rate: { rates[$0 / d] })
+        var r = Tensor(zeros: z.shape)
+        var adam = Adam(count: r.count)
+        for step in 0..<steps {
+            let g = generator.linearize(shifted(z, by: r))
+            let f = classifier.linearize(g.value)
+            let margins = MinimalNormRefinement.margins(f.value, labels)
+            var difference = g.value
+            for i in 0..<difference.count { difference.data[i] -= clean.data[i] }
+            let distances = sampleNorms(difference)
+            for s in 0..<n where margins[s].margin < 0 && distances[s] < result.norms[s] {
+                result.norms[s] = distances[s]
+                result.success[s] = true
+                result.adversarialLabels[s] = margins[s].runnerUp
+                for i in 0..<d { result.perturbations.data[s * d + i] = r.data[s * d + i] }
             }
-            for s in 0..<n {
-                if succeeded[s] { high[s] = min(high[s], c[s]) } else { low[s] = max(low[s], c[s]) }
-                c[s] = high[s].isFinite ? (low[s] > 0 ? (low[s] * high[s]).squareRoot() : high[s] / 10) : c[s] * 10
-            }
+            // d/dx of the loss: 2 (g - g0) + c * grad(margin) while the penalty is active.
+            let weights = (0..<n).map { margins[$0].margin + kappa > 0 ? c[$0] : 0 }
+            var imageGradient = f.vjp(MinimalNormRefinement.marginCotangent(margins, labels, classes: k, weights: weights))
+            for i in 0..<imageGradient.count { imageGradient.data[i] += 2 * difference.data[i] }
+            let gradient = g.vjp(imageGradient)
+            let decay = 1 - (1 - finalRate) * Double(step) / Double(max(steps - 1, 1))
+            let rates = scale.map { Float(learningRate * decay * max($0, 1e-3)) }
+            adam.step(&r.data, gradient: gradient.data, rate: { rates[$0 / d] })
+            for s in 0..<n { c[s] *= margins[s].margin < 0 ? 1 - adaptation : 1 + adaptation }
         }
         return result
     }
