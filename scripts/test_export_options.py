@@ -82,7 +82,9 @@ def reference(path: Path, x: torch.Tensor) -> torch.Tensor:
 
 class ExportOptionTests(unittest.TestCase):
     def setUp(self):
-        self.dir = Path(tempfile.mkdtemp(prefix="ceiling-export-options-"))
+        folder = tempfile.TemporaryDirectory(prefix="ceiling-export-options-")
+        self.addCleanup(folder.cleanup)
+        self.dir = Path(folder.name)
         torch.manual_seed(0)
 
     def save(self, obj, name: str) -> str:
