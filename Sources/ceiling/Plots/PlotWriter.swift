@@ -18,7 +18,8 @@ struct PlotWriter {
         return written
     }
 
-    private func write(_ chart: SVGChart, name: String) throws -> [String] {
+    /// Writes `name`.svg, and `name`.png when rsvg-convert is there; returns the names written.
+    func write(_ chart: SVGChart, name: String) throws -> [String] {
         let svg = directory.appendingPathComponent("\(name).svg")
         try OutputFiles.write(Data(chart.render().utf8), to: svg.path)
         var names = ["\(name).svg"]

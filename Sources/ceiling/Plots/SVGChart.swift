@@ -11,6 +11,8 @@ struct SVGChart {
         var step = false
         /// A band: points are the lower edge, `upper` the upper edge.
         var upper: [(Double, Double)]? = nil
+        /// False for a series a neighbouring legend entry already names.
+        var inLegend = true
     }
 
     var title: String
@@ -124,7 +126,7 @@ struct SVGChart {
 
     private func legend(_ f: Frame) -> String {
         var svg = ""
-        for (i, s) in series.enumerated() {
+        for (i, s) in series.filter(\.inLegend).enumerated() {
             let y = top + 14 + Double(i) * 20, x = left + f.width + 14
             if s.upper != nil {
                 svg += "<rect x=\"\(x)\" y=\"\(y - 7)\" width=\"24\" height=\"10\" fill=\"\(s.color)\" fill-opacity=\"0.25\"/>"

@@ -37,6 +37,18 @@ enum OutputFiles {
         return true
     }
 
+    /// A folder the command writes a few named files into (plots): a new folder in a writable
+    /// one, or an existing writable folder, whose other files are left alone.
+    static func checkFolder(_ path: String, option: String) throws {
+        guard !path.isEmpty else { throw ValidationError("\(option) needs a folder path (got an empty string)") }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            return try checkFolderWritable(parent(of: path), for: path, option: option)
+        }
+        guard isDirectory.boolValue else { throw ValidationError("\(option) \(path) is a file, not a folder") }
+        guard FileManager.default.isWritableFile(atPath: path) else { throw ValidationError("\(option) \(path) is not writable") }
+    }
+
     /// Writes `data` to `path` atomically (a reader never sees half a file).
     static func write(_ data: Data, to path: String) throws {
         do {
