@@ -40,6 +40,18 @@ struct BadInputTests {
         Case(name: "negative --samples", arguments: { _ in ["estimate", "--samples", "-5", "--quick"] }, says: "--samples must be at least 1"),
         Case(name: "gradients without points", arguments: { _ in ["gradients", "--classifier", "generators/lenet.bin"] }, says: "exactly one of --generator and --input"),
         Case(name: "gradients with a generator as classifier", arguments: { _ in ["gradients", "--classifier", "generators/dcgan.bin", "--generator", "generators/dcgan.bin"] }, says: "not a classifier"),
+        Case(name: "dimension --widths 48", arguments: { d in ["dimension", "--widths", "32,48", "--out", d.path] }, says: "'48' is not a positive multiple of 32"),
+        Case(name: "dimension one width", arguments: { d in ["dimension", "--widths", "64", "--out", d.path] }, says: "at least two different widths"),
+        Case(name: "dimension --nets 1", arguments: { d in ["dimension", "--nets", "1", "--out", d.path] }, says: "--nets must be at least 2"),
+        Case(name: "dimension --inputs 0", arguments: { d in ["dimension", "--inputs", "0", "--out", d.path] }, says: "--inputs must be at least 1"),
+        Case(name: "dimension unknown architecture", arguments: { d in ["dimension", "--architectures", "lenet,vgg", "--out", d.path] }, says: "unknown architecture 'vgg'"),
+        Case(name: "dimension --threads 0", arguments: { d in ["dimension", "--threads", "0", "--out", d.path] }, says: "--threads"),
+        Case(name: "dimension --out a file", arguments: { d in
+            let file = d.appendingPathComponent("f")
+            try Data().write(to: file)
+            return ["dimension", "--out", file.path]
+        }, says: "is a file, not a folder"),
+        Case(name: "dimension --widths too large for the engine", arguments: { d in ["dimension", "--widths", "32,4096", "--architectures", "cnn8", "--out", d.path] }, says: "conv1"),
         Case(name: "--epsilon 1e-300", arguments: { d in ["estimate", "--epsilon", "1e-300", "--out", d.appendingPathComponent("o").path] }, says: "--epsilon"),
         Case(name: "--samples 10^12", arguments: { d in ["estimate", "--samples", "1000000000000", "--out", d.appendingPathComponent("o").path] }, says: "GB of memory"),
         Case(name: "bound --classes 10^9", arguments: { _ in ["bound", "--latent-dim", "100", "--classes", "1000000000"] }, says: "--classes must be at most"),

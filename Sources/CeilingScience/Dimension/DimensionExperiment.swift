@@ -16,7 +16,7 @@ public struct DimensionSettings: Sendable, Codable {
     public var resamples: Int
     public var seed: UInt64
 
-    public init(widths: [Int] = [32, 64, 128, 256], nets: Int = 12, inputsPerNet: Int = 2, classes: Int = 12,
+    public init(widths: [Int] = [32, 64, 128, 256], nets: Int = 32, inputsPerNet: Int = 2, classes: Int = 12,
                 architectures: [ScaledArchitecture] = ScaledArchitecture.allCases, downsamplings: [Downsampling] = Downsampling.allCases,
                 confidence: Double = 0.95, resamples: Int = 2000, seed: UInt64 = 0) {
         self.widths = widths
@@ -46,6 +46,10 @@ public struct DimensionExperiment: Sendable, Codable {
         public let widths: [Int], dimensions: [Int]
         /// Per width, per network: the mean over its inputs of ||grad L||_1 and of ||grad L||_2.
         public let l1: [[Double]], l2: [[Double]]
+        /// Per width, per network: the mean fraction of input coordinates where the gradient is
+        /// not zero. The l1 law needs it near 1 (their symmetry assumption S): a gradient that
+        /// reaches only a fixed number of pixels has ||g||_1 / ||g||_2 independent of d.
+        public let support: [[Double]]
         public let l1Fit: PowerLawFit, l2Fit: PowerLawFit
         public let predictedL1: Double, predictedL2: Double
     }
@@ -64,9 +68,9 @@ public struct DimensionExperiment: Sendable, Codable {
         var series = [Series]()
         for (index, configuration) in configurations.enumerated() {
             let (architecture, downsampling) = configuration
-            var l1 = [[Double]](), l2 = [[Double]]()
+            var l1 = [[Double]](), l2 = [[Double]](), support = [[Double]]()
             for (w, width) in settings.widths.enumerated() {
-                var l1Nets = [Double](), l2Nets = [Double]()
+                var l1Nets = [Double](), l2Nets = [Double](), supportNets = [Double]()
                 for net in 0..<settings.nets {
                     progress("\(architecture.rawValue), \(downsampling.rawValue) pools, width \(width), network \(net + 1)/\(settings.nets)", done / work)
                     var rng = SeededGenerator(seed: Self.seed(settings.seed, architecture, downsampling, width, net))
@@ -74,14 +78,16 @@ public struct DimensionExperiment: Sendable, Codable {
                                              inputs: settings.inputsPerNet, rng: &rng)
                     l1Nets.append(norms.l1)
                     l2Nets.append(norms.l2)
+                    supportNets.append(norms.support)
                     done += Double(dimensions[w])
                 }
                 l1.append(l1Nets)
                 l2.append(l2Nets)
+                support.append(supportNets)
             }
             let fitSeed = settings.seed ^ (0xF17 << 40) ^ UInt64(index)
             let predicted = downsampling.predictedExponents
-            series.append(Series(architecture: architecture, downsampling: downsampling, widths: settings.widths, dimensions: dimensions, l1: l1, l2: l2,
+            series.append(Series(architecture: architecture, downsampling: downsampling, widths: settings.widths, dimensions: dimensions, l1: l1, l2: l2, support: support,
                           l1Fit: PowerLawFit(dimensions: dimensions, values: l1, confidence: settings.confidence, resamples: settings.resamples, seed: fitSeed),
                           l2Fit: PowerLawFit(dimensions: dimensions, values: l2, confidence: settings.confidence, resamples: settings.resamples, seed: fitSeed ^ 1),
                                  predictedL1: predicted.l1, predictedL2: predicted.l2))
@@ -90,12 +96,13 @@ public struct DimensionExperiment: Sendable, Codable {
         progress("done", 1)
     }
 
-    /// The mean loss-gradient norms of `network` over `inputs` Uniform(0, 1) images.
-    static func measure(_ network: Graph, inputs: Int, rng: inout SeededGenerator) -> (l1: Double, l2: Double) {
+    /// The mean loss-gradient norms and support of `network` over `inputs` Uniform(0, 1) images.
+    static func measure(_ network: Graph, inputs: Int, rng: inout SeededGenerator) -> (l1: Double, l2: Double, support: Double) {
         let shape = [inputs] + network.inputShape
         let x = Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in Float(rng.uniformOpen()) })
         let norms = InputGradients.lossGradientNorms(classifier: GraphMap(network), at: x)
-        return (norms.l1.reduce(0, +) / Double(inputs), norms.l2.reduce(0, +) / Double(inputs))
+        let mean = { (values: [Double]) in values.reduce(0, +) / Double(inputs) }
+        return (mean(norms.l1), mean(norms.l2), mean(norms.support))
     }
 
     /// One network's seed: the index mixed through SplitMix64, so neighbouring indices give

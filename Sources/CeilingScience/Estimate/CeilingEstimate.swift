@@ -194,6 +194,9 @@ public struct CeilingEstimate: Sendable {
             bounds: bounds, boundCurve: curve, equation: imageBound.equation, notions: notions,
             inDistributionMethods: Dictionary(uniqueKeysWithValues: measurement.inDistributionMethods.map { ($0.name, optional($0.norms)) }),
             selfCheck: check, projection: projection, precision: precision)
+        progress("input gradients", 0.94)
+        record.gradients = EstimateResults.GradientRecord(InputGradients(classifier: subject.map, at: generator(measurement.latents)),
+                                                          normaliser: measurement.expectedImageNorm, levels: settings.percentiles)
         progress("certified lower bounds", 0.95)
         let certified = try certify(subject, measurement)
         record.certified = certified?.record

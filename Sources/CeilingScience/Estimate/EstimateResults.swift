@@ -104,6 +104,8 @@ public struct EstimateResults: Codable, Sendable {
         public var precision: PrecisionRecord?
         /// Certified lower bounds on r_unc at the attacked points (nil in results without them).
         public var certified: CertifiedRecord? = nil
+        /// Input-gradient figures at the attacked points (nil in results without them).
+        public var gradients: GradientRecord? = nil
     }
 
     /// The projection classifier's stage (its settings are in `settings.projection`); its r_unc

@@ -71,11 +71,12 @@ extension InputGradients {
         return (c, exps.indices.map { exps[$0] / total - ($0 == c ? 1 : 0) })
     }
 
-    /// Only ||g||_1 and ||g||_2 of the loss gradient, per point: one backward pass with one
+    /// Only ||g||_1 and ||g||_2 of the loss gradient and the fraction of its coordinates that are
+    /// not zero (the input pixels the gradient reaches), per point: one backward pass with one
     /// cotangent per point, K times cheaper than the full statistics, for experiments that draw
     /// many networks and need nothing else. Same fixed chunks, so threads change nothing.
-    public static func lossGradientNorms(classifier: any DifferentiableMap, at x: Tensor) -> (l1: [Double], l2: [Double]) {
-        var l1 = [Double](), l2 = [Double]()
+    public static func lossGradientNorms(classifier: any DifferentiableMap, at x: Tensor) -> (l1: [Double], l2: [Double], support: [Double]) {
+        var l1 = [Double](), l2 = [Double](), support = [Double]()
         var first = 0
         while first < x.batch {
             let rows = Array(first..<min(x.batch, first + pointsPerPass))
@@ -91,9 +92,10 @@ extension InputGradients {
                 let values = g.data[(j * d)..<((j + 1) * d)]
                 l1.append(values.reduce(0) { $0 + abs(Double($1)) })
                 l2.append(values.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot())
+                support.append(Double(values.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }) / Double(d))
             }
             first += rows.count
         }
-        return (l1, l2)
+        return (l1, l2, support)
     }
 }

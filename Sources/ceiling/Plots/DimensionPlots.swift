@@ -34,8 +34,9 @@ struct DimensionPlots {
             chart.series.append(.init(label: String(format: "predicted d^%.1f", predicted), points: d.map { ($0, exp(intercept + predicted * log($0))) },
                                       color: color, dashed: true, inLegend: false))
         }
+        chart.series.append(.init(label: "solid: mean over networks", points: [], color: "#555"))
         chart.series.append(.init(label: "dashed: predicted slope", points: [], color: "#555", dashed: true))
-        chart.series.append(.init(label: "band: 10-90% of networks", points: [], color: "#555"))
+        chart.series.append(.init(label: "band: 10-90% of networks", points: [], color: "#555", upper: []))
         return chart
     }
 }

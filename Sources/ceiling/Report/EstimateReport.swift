@@ -23,7 +23,7 @@ struct EstimateReport {
     var text: String {
         let r = results
         var lines = r.settings.percentiles.flatMap(percentileTable)
-        lines += modulusLines + classMeasureLines + checkLines
+        lines += modulusLines + classMeasureLines + GradientReport.lines(r) + checkLines
         lines += TransferSummary(records: r.transfer).lines
         if let w = r.wasserstein { lines += WassersteinSummary(record: w, imageNorm: r.expectedImageNorm).lines }
         for note in r.notes { lines.append("  note: \(note)") }
