@@ -25,7 +25,8 @@ struct DimensionPlots {
             let predicted = norm == "l1" ? series.predictedL1 : series.predictedL2
             let color = PlotWriter.palette[i % PlotWriter.palette.count]
             let d = series.dimensions.map(Double.init)
-            let label = "\(series.architecture.rawValue), \(series.downsampling.rawValue) pools: " + String(format: "d^%.2f", fit.exponent)
+            let rounded = (fit.exponent * 100).rounded() / 100
+            let label = "\(series.architecture.rawValue), \(series.downsampling.rawValue) pools: " + String(format: "d^%.2f", rounded == 0 ? 0 : rounded)
             chart.series.append(.init(label: label, points: Array(zip(d, fit.levels.map(\.quantile10))), color: color,
                                       upper: Array(zip(d, fit.levels.map(\.quantile90)))))
             chart.series.append(.init(label: label, points: Array(zip(d, fit.levels.map(\.mean))), color: color, inLegend: false))
