@@ -60,6 +60,9 @@ struct EstimateGoldenTests {
             #expect(Set(c.notions.map(\.notion)) == ["z", "in", "unc", "projection"])
             #expect(c.errorRate != nil && c.projection?.theoremTwo.checked ?? 0 > 0)
             #expect(c.bounds.map(\.level) == [0.25, 0.5])
+            // The input-gradient figures at the same attacked points.
+            let gradients = try #require(c.gradients)
+            #expect(gradients.points == 3 && gradients.dimension == 3072 && gradients.medianL2 > 0 && gradients.firstOrderPercentiles.count == 2)
             // The per-point check of the certified bounds against the adversaries found.
             let certified = try #require(c.certified)
             #expect(certified.checkedPoints > 0 && certified.soundViolations == 0 && certified.sandwich.map(\.kind) == ["sandwich", "sandwich"])

@@ -66,7 +66,7 @@ public struct DimensionExperiment: Sendable, Codable {
         let work = Double(configurations.count * settings.nets * dimensions.reduce(0, +))
         var done = 0.0
         var series = [Series]()
-        for (index, configuration) in configurations.enumerated() {
+        for configuration in configurations {
             let (architecture, downsampling) = configuration
             var l1 = [[Double]](), l2 = [[Double]](), support = [[Double]]()
             for (w, width) in settings.widths.enumerated() {
@@ -85,7 +85,8 @@ public struct DimensionExperiment: Sendable, Codable {
                 l2.append(l2Nets)
                 support.append(supportNets)
             }
-            let fitSeed = settings.seed ^ (0xF17 << 40) ^ UInt64(index)
+            // The bootstrap's seed, like the networks', does not depend on which series run.
+            let fitSeed = Self.seed(settings.seed ^ (0xF17 << 40), architecture, downsampling, 0, 0)
             let predicted = downsampling.predictedExponents
             series.append(Series(architecture: architecture, downsampling: downsampling, widths: settings.widths, dimensions: dimensions, l1: l1, l2: l2, support: support,
                           l1Fit: PowerLawFit(dimensions: dimensions, values: l1, confidence: settings.confidence, resamples: settings.resamples, seed: fitSeed),
