@@ -24,6 +24,12 @@ public struct AttackResult: Sendable {
                      labels: labels, adversarialLabels: labels)
     }
 
+    /// Samples `indices` of the result, in that order.
+    public func rows(_ indices: [Int]) -> AttackResult {
+        AttackResult(norms: indices.map { norms[$0] }, perturbations: gather(perturbations, indices), success: indices.map { success[$0] },
+                     labels: indices.map { labels[$0] }, adversarialLabels: indices.map { adversarialLabels[$0] })
+    }
+
     /// Takes sample `n` of `other` where it is a verified adversary of smaller norm.
     public mutating func keepBetter(_ other: AttackResult) {
         precondition(other.count == count)
