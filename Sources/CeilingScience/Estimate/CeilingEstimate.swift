@@ -109,7 +109,7 @@ public struct CeilingEstimate: Sendable {
     /// of every pair's disagreement samples and transfer points. No statistic is computed.
     public func points(_ shard: Shard, progress: (String, Double) -> Void) throws -> EstimatePoints {
         let stages = Double(1 + classifiers.count + comparablePairs.count)
-        let anchors = shard.range(settings.modulusAnchors)
+        let anchors = shard.range(settings.modulusAnchors, chunk: settings.chunks.anchors)
         let modulus = try modulusPoints(anchors) { progress("generator modulus omega", $0 / stages) }
         let measured = try classifiers.enumerated().map { index, subject in
             try classifierPoints(subject, robustnessSettings(), shard) { name, fraction in
@@ -123,6 +123,12 @@ public struct CeilingEstimate: Sendable {
             })
         }
         return EstimatePoints(modulusAnchors: anchors, modulus: modulus, classifiers: measured, transfer: transfer)
+    }
+
+    /// The number of points of every stage, in the order of `EstimatePoints.ranges`.
+    public var stageSizes: [Int] {
+        [settings.modulusAnchors] + classifiers.flatMap { _ in [settings.measureSamples, settings.samples] }
+            + comparablePairs.flatMap { _ in [settings.measureSamples, settings.transferSamples] }
     }
 
     /// Every pair (i < j) of classifiers, and those with the same classes (Theorem 3 compares labels).
@@ -153,7 +159,7 @@ public struct CeilingEstimate: Sendable {
 
     /// The local suprema at modulus anchors `anchors`.
     private func modulusPoints(_ anchors: Range<Int>, progress: (Double) -> Void) throws -> SupremumSamples {
-        try ModulusEstimator(graph: generatorGraph).sample(try modulusSettings, anchors: anchors, progress: progress)
+        try ModulusEstimator(graph: generatorGraph).sample(try modulusSettings, anchors: anchors, chunk: settings.chunks.anchors, progress: progress)
     }
 
     /// omega_hat from the suprema of every anchor, with the certified Lipschitz bound and the
@@ -201,12 +207,21 @@ public struct CeilingEstimate: Sendable {
     func classifierPoints(_ subject: Subject, _ robustness: RobustnessSettings, _ shard: Shard,
                           progress: (String, Double) -> Void) throws -> EstimatePoints.Classifier {
         let study = RobustnessStudy(generator: generator, classifier: subject.map, settings: robustness)
-        let attacked = shard.range(robustness.samples)
-        let (points, _) = try study.points(measure: shard.range(robustness.measureSamples), attacked: attacked) { stage, fraction in
+        let chunks = settings.chunks
+        let attacked = shard.range(robustness.samples, chunk: chunks.points)
+        let (points, _) = try study.points(measure: shard.range(robustness.measureSamples, chunk: chunks.measure), attacked: attacked,
+                                           chunks: (chunks.measure, chunks.points)) { stage, fraction in
             progress(stage, 0.95 * fraction)
         }
         progress("certified lower bounds", 0.95)
-        let certification = certifier(subject).map { $0.certify(generator(study.latents(attacked))) }
+        // The images chunk by chunk, so that each is computed as in a whole run; nothing to
+        // certify in a shard without attacked points.
+        let images = stride(from: attacked.lowerBound, to: attacked.upperBound, by: chunks.points).map { first in
+            generator(study.latents(first..<min(first + chunks.points, attacked.upperBound)))
+        }
+        let certification = images.isEmpty ? nil : certifier(subject).map { certifier in
+            certifier.certify(Tensor(shape: [attacked.count] + generator.outputShape, data: images.flatMap(\.data)), chunk: chunks.points)
+        }
         return EstimatePoints.Classifier(name: subject.name, robustness: points, certification: certification)
     }
 

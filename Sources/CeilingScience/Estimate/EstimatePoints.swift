@@ -1,8 +1,11 @@
 import CeilingEngine
 
-/// A share of every stage's points: shard `index` of `count` (1-based) computes, of each
-/// stage's N points, indices floor(N (index - 1) / count) ..< floor(N index / count), so the
-/// shards 1...count of any N tile 0..<N without gap or overlap (DESIGN §10).
+/// A share of every stage's points: shard `index` of `count` (1-based). A stage of N points
+/// computes them in chunks of c (points computed together, so floating-point sums may depend on
+/// a chunk's other points but never on anything outside it); of its C = ceil(N / c) chunks the
+/// shard takes floor(C (index - 1) / count) ..< floor(C index / count). The shards 1...count tile
+/// 0..<N without gap or overlap, and every chunk is computed whole by one of them, as in a
+/// whole run (DESIGN §10).
 public struct Shard: Codable, Sendable, Equatable, CustomStringConvertible {
     public let index: Int
     public let count: Int
@@ -16,7 +19,11 @@ public struct Shard: Codable, Sendable, Equatable, CustomStringConvertible {
         self.count = count
     }
 
-    public func range(_ total: Int) -> Range<Int> { (total * (index - 1) / count)..<(total * index / count) }
+    public func range(_ total: Int, chunk: Int) -> Range<Int> {
+        precondition(chunk >= 1)
+        let chunks = (total + chunk - 1) / chunk
+        return min(total, chunks * (index - 1) / count * chunk)..<min(total, chunks * index / count * chunk)
+    }
 
     public var description: String { "\(index)/\(count)" }
 }
@@ -29,7 +36,8 @@ public struct EstimatePoints: Codable, Sendable {
     public struct Classifier: Codable, Sendable {
         public let name: String
         public var robustness: RobustnessPoints
-        /// The certified lower bounds at the attacked points (nil when none is asked for).
+        /// The certified lower bounds at the attacked points (nil when none is asked for, or the
+        /// range has no attacked point).
         public var certification: Certification?
     }
 
@@ -63,7 +71,7 @@ public struct EstimatePoints: Codable, Sendable {
             modulusAnchors: modulusAnchors.lowerBound..<next.modulusAnchors.upperBound, modulus: modulus.appending(next.modulus),
             classifiers: zip(classifiers, next.classifiers).map { a, b in
                 Classifier(name: a.name, robustness: a.robustness.appending(b.robustness),
-                           certification: a.certification.flatMap { c in b.certification.map { c.appending($0) } })
+                           certification: a.certification.map { c in b.certification.map(c.appending) ?? c } ?? b.certification)
             },
             transfer: zip(transfer, next.transfer).map { a, b in Pair(first: a.first, second: a.second, points: a.points.appending(b.points)) })
     }

@@ -38,7 +38,7 @@ struct BallAscent {
     /// Samples per forward/backward pass (bounds the memory a linearisation keeps).
     let samplesPerPass: Int
 
-    /// Anchors processed together (a fixed number, so results never depend on the machine).
+    /// Anchors processed together by default (a fixed number, so results never depend on the machine).
     static let anchorsPerChunk = 32
     /// The step factor eta a chain starts with, its largest value, and the value below which a
     /// chain stops.
@@ -62,12 +62,13 @@ struct BallAscent {
 
     /// Runs the whole estimate for anchors `u` ([n] + the latent shape, standardised coordinates),
     /// the first of them anchor number `first` of the study (it names each anchor's direction
-    /// stream). `progress` receives the fraction done after each radius of each chunk.
-    func run(anchors u: Tensor, first: Int = 0, progress: (Double) -> Void = { _ in }) -> SupremumSamples {
+    /// stream), `chunk` anchors at a time. `progress` receives the fraction done after each radius of
+    /// each chunk.
+    func run(anchors u: Tensor, first: Int = 0, chunk: Int = anchorsPerChunk, progress: (Double) -> Void = { _ in }) -> SupremumSamples {
         let n = u.batch, radii = settings.radii
         var ascent = [[Double]](repeating: [Double](repeating: 0, count: n), count: radii.count)
         var random = ascent
-        let chunks = stride(from: 0, to: n, by: Self.anchorsPerChunk).map { $0..<min(n, $0 + Self.anchorsPerChunk) }
+        let chunks = stride(from: 0, to: n, by: chunk).map { $0..<min(n, $0 + chunk) }
         for (c, range) in chunks.enumerated() {
             let (chunkAscent, chunkRandom) = runChunk(u.samples(range), firstAnchor: first + range.lowerBound) { j in
                 progress(Double(c * radii.count + j + 1) / Double(chunks.count * radii.count))

@@ -66,14 +66,16 @@ public struct ModulusEstimator: Sendable {
     }
 
     /// The local suprema M_k(s_j) for the settings' radii at anchors `indices` (all
-    /// `settings.anchors` by default; a shard computes a part, see `SupremumSamples.appending`).
-    /// `progress` gets the fraction done.
-    public func sample(_ settings: ModulusSettings, anchors indices: Range<Int>? = nil,
+    /// `settings.anchors` by default; a shard computes a part, see `SupremumSamples.appending`),
+    /// `chunk` anchors at a time (nil: `BallAscent.anchorsPerChunk`). `progress` gets the
+    /// fraction done.
+    public func sample(_ settings: ModulusSettings, anchors indices: Range<Int>? = nil, chunk: Int? = nil,
                        progress: (Double) -> Void = { _ in }) throws(ModulusError) -> SupremumSamples {
         try settings.validate()
         let indices = indices ?? 0..<settings.anchors
         let ascent = BallAscent(map: map, coordinates: coordinates, settings: settings, samplesPerPass: samplesPerPass)
-        return ascent.run(anchors: anchors(indices, seed: settings.seed), first: indices.lowerBound, progress: progress)
+        return ascent.run(anchors: anchors(indices, seed: settings.seed), first: indices.lowerBound, chunk: chunk ?? BallAscent.anchorsPerChunk,
+                          progress: progress)
     }
 
     /// The sampled modulus with its confidence statement.

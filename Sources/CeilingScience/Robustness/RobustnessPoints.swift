@@ -42,7 +42,9 @@ public struct RobustnessPoints: Codable, Sendable, Equatable {
         joined.labels += next.labels
         joined.latent = join(latent, next.latent)
         joined.inDistribution = join(inDistribution, next.inDistribution)
-        joined.inDistributionMethods = zip(inDistributionMethods, next.inDistributionMethods).map { Method(name: $0.name, norms: $0.norms + $1.norms) }
+        // A range without attacked points has no methods to join.
+        joined.inDistributionMethods = inDistributionMethods.isEmpty ? next.inDistributionMethods : next.inDistributionMethods.isEmpty ? inDistributionMethods
+            : zip(inDistributionMethods, next.inDistributionMethods).map { Method(name: $0.name, norms: $0.norms + $1.norms) }
         joined.unconstrained = join(unconstrained, next.unconstrained)
         joined.projection = switch (projection, next.projection) {
         case let (a?, b?): a.appending(b)

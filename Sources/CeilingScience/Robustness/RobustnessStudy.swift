@@ -127,6 +127,13 @@ public struct RobustnessStudy: Sendable {
         public var latent: AttackResult?
         public var inDistribution: AttackResult?
         public var unconstrained: AttackResult?
+
+        /// These adversaries followed by those of the points after them.
+        func appending(_ next: Adversaries) -> Adversaries {
+            func join(_ a: AttackResult?, _ b: AttackResult?) -> AttackResult? { a.map { a in b.map(a.appending) ?? a } ?? b }
+            return Adversaries(latent: join(latent, next.latent), inDistribution: join(inDistribution, next.inDistribution),
+                               unconstrained: join(unconstrained, next.unconstrained))
+        }
     }
 
     /// The attacked points' latent codes: point i is the first draw of its own stream of the seed.
@@ -135,14 +142,41 @@ public struct RobustnessStudy: Sendable {
     }
 
     /// The per-point stage for class-measure samples `measure` and attacked points `attacked`:
-    /// every attack at every point, each point's result depending on its own index alone (the
-    /// projection classifier's search runs point by point, its query batches would otherwise mix
-    /// points).
-    public func points(measure: Range<Int>, attacked: Range<Int>,
+    /// every attack at every point, `chunks.points` points at a time (nil: all together) and the
+    /// class-measure samples `chunks.measure` at a time (nil: 256), each chunk starting at a
+    /// multiple of its size so that a point's results depend on its own chunk alone. The
+    /// projection classifier's search runs point by point (its query batches would otherwise mix
+    /// the points of a chunk).
+    public func points(measure: Range<Int>, attacked: Range<Int>, chunks: (measure: Int, points: Int)? = nil,
                        progress: (String, Double) -> Void = { _, _ in }) throws -> (RobustnessPoints, Adversaries) {
         progress("class measures", 0)
-        let (measureLabels, measureNorms) = Self.classLabels(generator: generator, classifier: classifier, indices: measure, seed: settings.seed &+ 1)
-        let z = latents(attacked)
+        let (measureLabels, measureNorms) = Self.classLabels(generator: generator, classifier: classifier, indices: measure, seed: settings.seed &+ 1,
+                                                             batch: chunks?.measure ?? 256)
+        let wants = Set(settings.notions)
+        let attacksLatent = wants.contains(.latent) || wants.contains(.inDistribution) || wants.contains(.projection)
+        let attacksInDistribution = wants.contains(.inDistribution) || wants.contains(.projection)
+        let start = attacked.lowerBound..<attacked.lowerBound
+        var points = RobustnessPoints(
+            measureRange: measure, attackedRange: start, measureLabels: measureLabels, measureNorms: measureNorms, labels: [],
+            latent: attacksLatent ? [] : nil, inDistribution: attacksInDistribution ? [] : nil, inDistributionMethods: [],
+            unconstrained: wants.contains(.unconstrained) ? [] : nil, projection: nil)
+        var adversaries = Adversaries()
+        let size = max(chunks?.points ?? attacked.count, 1)
+        for first in stride(from: attacked.lowerBound, to: attacked.upperBound, by: size) {
+            let range = first..<min(first + size, attacked.upperBound)
+            let (part, found) = try attackChunk(range, after: measure.upperBound) { stage, fraction in
+                progress(stage, (Double(first - attacked.lowerBound) + fraction * Double(range.count)) / Double(attacked.count))
+            }
+            points = points.appending(part)
+            adversaries = adversaries.appending(found)
+        }
+        progress("done", 1)
+        return (points, adversaries)
+    }
+
+    /// The attacks at points `range` (no class-measure samples: those end at `measureEnd`).
+    private func attackChunk(_ range: Range<Int>, after measureEnd: Int, progress: (String, Double) -> Void) throws -> (RobustnessPoints, Adversaries) {
+        let z = latents(range)
         let x = generator(z)
         let labels = classifier.labels(x)
         let composed = ComposedMap(classifier, after: generator)
@@ -179,17 +213,15 @@ public struct RobustnessStudy: Sendable {
         if wants.contains(.projection), let found = inDistribution?.result {
             progress("projection classifier r_unc(f~)", 0.8)
             let stage = ProjectionStage(generator: generator, classifier: classifier, settings: settings.projection)
-            for (row, index) in attacked.enumerated() where index < settings.projection.samples {
+            for (row, index) in range.enumerated() where index < settings.projection.samples {
                 var stream = SeededGenerator(seed: settings.seed &+ 300, index: index)
                 let one = try stage.search(z: z.samples(row..<(row + 1)), x: x.samples(row..<(row + 1)), inDistribution: found.rows([row]),
-                                           unconstrained: unconstrained?.rows([row]),
-                                           seed: stream.next())
+                                           unconstrained: unconstrained?.rows([row]), seed: stream.next())
                 projection = projection.map { $0.appending(one) } ?? one
             }
         }
-        progress("done", 1)
         let points = RobustnessPoints(
-            measureRange: measure, attackedRange: attacked, measureLabels: measureLabels, measureNorms: measureNorms, labels: labels,
+            measureRange: measureEnd..<measureEnd, attackedRange: range, measureLabels: [], measureNorms: [], labels: labels,
             latent: latent?.norms, inDistribution: inDistribution?.result.norms,
             inDistributionMethods: (inDistribution?.methods ?? []).map { .init(name: $0.name, norms: $0.norms) },
             unconstrained: unconstrained?.norms, projection: projection)

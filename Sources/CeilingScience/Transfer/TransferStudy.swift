@@ -77,18 +77,31 @@ public struct TransferStudy: Sendable {
     }
 
     /// The per-point stage for disagreement samples `measure` and attacked points `attacked`,
-    /// each point drawn from its own stream of the seed.
-    public func points(measure: Range<Int>, attacked: Range<Int>, progress: (String, Double) -> Void = { _, _ in }) -> TransferPoints {
+    /// each point drawn from its own stream of the seed, computed in chunks as
+    /// `RobustnessStudy.points` does (nil: 256 disagreement samples, all attacked points together).
+    public func points(measure: Range<Int>, attacked: Range<Int>, chunks: (measure: Int, points: Int)? = nil,
+                       progress: (String, Double) -> Void = { _, _ in }) -> TransferPoints {
         progress("disagreement and class measures", 0)
-        let (measureF, measureH) = Disagreement.labels(generator: generator, pair: pair, indices: measure, seed: settings.seed &+ 1)
-        let x = generator(LatentSampler.latents(attacked, shape: generator.inputShape, seed: settings.seed))
-        let found = attack.attack(pair: pair, x: x) { stage in progress(stage, 0.2) }
+        let (measureF, measureH) = Disagreement.labels(generator: generator, pair: pair, indices: measure, seed: settings.seed &+ 1,
+                                                       batch: chunks?.measure ?? 256)
+        var points = TransferPoints(measureRange: measure, attackedRange: attacked.lowerBound..<attacked.lowerBound,
+                                    measureLabelsF: measureF, measureLabelsH: measureH, normsF: [], normsH: [], jointNorms: [],
+                                    fromFNorms: [], fromHNorms: [], attackNorms: [], transfersF: [], transfersH: [], labelsF: [], labelsH: [],
+                                    imageNorms: [])
+        let size = max(chunks?.points ?? attacked.count, 1)
+        for first in stride(from: attacked.lowerBound, to: attacked.upperBound, by: size) {
+            let range = first..<min(first + size, attacked.upperBound)
+            let x = generator(LatentSampler.latents(range, shape: generator.inputShape, seed: settings.seed))
+            let found = attack.attack(pair: pair, x: x) { stage in progress(stage, 0.2) }
+            points = points.appending(TransferPoints(
+                measureRange: measure.upperBound..<measure.upperBound, attackedRange: range, measureLabelsF: [], measureLabelsH: [],
+                normsF: found.ownF.norms, normsH: found.ownH.norms, jointNorms: found.best.norms,
+                fromFNorms: found.fromF.norms, fromHNorms: found.fromH.norms, attackNorms: found.joint.norms,
+                transfersF: found.transfersF, transfersH: found.transfersH, labelsF: found.labelsF, labelsH: found.labelsH,
+                imageNorms: sampleNorms(x)))
+        }
         progress("done", 1)
-        return TransferPoints(measureRange: measure, attackedRange: attacked, measureLabelsF: measureF, measureLabelsH: measureH,
-                              normsF: found.ownF.norms, normsH: found.ownH.norms, jointNorms: found.best.norms,
-                              fromFNorms: found.fromF.norms, fromHNorms: found.fromH.norms, attackNorms: found.joint.norms,
-                              transfersF: found.transfersF, transfersH: found.transfersH, labelsF: found.labelsF, labelsH: found.labelsH,
-                              imageNorms: sampleNorms(x))
+        return points
     }
 
     /// The disagreement with its interval, the class-measure intervals and the bound's curve
