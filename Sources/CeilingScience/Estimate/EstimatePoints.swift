@@ -21,7 +21,7 @@ public struct Shard: Codable, Sendable, Equatable, CustomStringConvertible {
 
     public func range(_ total: Int, chunk: Int) -> Range<Int> {
         precondition(chunk >= 1)
-        let chunks = (total + chunk - 1) / chunk
+        let chunks = total == 0 ? 0 : (total - 1) / chunk + 1
         return min(total, chunks * (index - 1) / count * chunk)..<min(total, chunks * index / count * chunk)
     }
 

@@ -28,6 +28,8 @@ struct EstimateCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "The most points --precision may attack per classifier.") var maxSamples: Int = 4096
     @Option(help: CertifiedBoundOption.help) var certify: String = CertifiedBoundOption.defaultValue
     @Option(help: ShardOption.help) var shard: String?
+    @Option(parsing: .unconditional, help: "Points computed together in every stage that shards can split (default: 32 modulus anchors, 256 class-measure samples, 8 attacked points); shards split only between chunks. Part of the settings: the last digits of the results depend on it, the thread count and the shards do not.")
+    var chunk: Int?
     @Flag(help: "A one-minute look: fewer points, anchors and steps.") var quick = false
     @Flag(help: "Replace an existing output directory.") var force = false
 
@@ -41,6 +43,7 @@ struct EstimateCommand: ParsableCommand {
         }
         if let samples { guard samples >= 1 else { throw ValidationError("--samples must be at least 1") } }
         if let threads { try Limits.checkThreads(threads) }
+        if let chunk { guard chunk >= 1 else { throw ValidationError("--chunk must be at least 1") } }
         if let precision {
             guard precision.isFinite, precision > 0 else { throw ValidationError("--precision must be a positive relative half-width such as 0.1") }
             guard maxSamples >= 1 else { throw ValidationError("--max-samples must be at least 1") }
@@ -92,6 +95,7 @@ struct EstimateCommand: ParsableCommand {
         settings.confidence = confidence
         settings.percentiles = try levels()
         settings.certifiedBounds = try CertifiedBoundOption.parse(certify)
+        settings.chunk = chunk
         if let precision {
             settings.precision = precision
             settings.maxSamples = max(maxSamples, settings.samples)
