@@ -101,19 +101,14 @@ public struct RobustnessStudy: Sendable {
         return (labels, norms)
     }
 
-    /// Labels of `count` generated points counted per class, and their mean image norm.
-    public static func classCounts(generator: any DifferentiableMap, classifier: any DifferentiableMap, count: Int, seed: UInt64)
-        -> (counts: [Int], meanImageNorm: Double) {
-        let (labels, norms) = classLabels(generator: generator, classifier: classifier, indices: 0..<count, seed: seed)
-        return (counts(labels, classes: classifier.outputSize), mean(norms))
-    }
-
+    /// Labels counted per class.
     static func counts(_ labels: [Int], classes: Int) -> [Int] {
         var counts = [Int](repeating: 0, count: classes)
         for label in labels { counts[label] += 1 }
         return counts
     }
 
+    /// The mean, summed in index order (so joined shards give the same sum).
     static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
 
     /// The whole measurement: every point, then what follows from all of them.
@@ -164,7 +159,7 @@ public struct RobustnessStudy: Sendable {
         let size = max(chunks?.points ?? attacked.count, 1)
         for first in stride(from: attacked.lowerBound, to: attacked.upperBound, by: size) {
             let range = first..<min(first + size, attacked.upperBound)
-            let (part, found) = try attackChunk(range, after: measure.upperBound) { stage, fraction in
+            let (part, found) = try attack(latents(range), at: range, after: measure.upperBound) { stage, fraction in
                 progress(stage, (Double(first - attacked.lowerBound) + fraction * Double(range.count)) / Double(attacked.count))
             }
             points = points.appending(part)
@@ -174,9 +169,10 @@ public struct RobustnessStudy: Sendable {
         return (points, adversaries)
     }
 
-    /// The attacks at points `range` (no class-measure samples: those end at `measureEnd`).
-    private func attackChunk(_ range: Range<Int>, after measureEnd: Int, progress: (String, Double) -> Void) throws -> (RobustnessPoints, Adversaries) {
-        let z = latents(range)
+    /// The attacks at latent codes `z`, the study's points `range` (which name the projection
+    /// search's streams; no class-measure samples: those end at `measureEnd`).
+    func attack(_ z: Tensor, at range: Range<Int>, after measureEnd: Int = 0,
+                progress: (String, Double) -> Void = { _, _ in }) throws -> (RobustnessPoints, Adversaries) {
         let x = generator(z)
         let labels = classifier.labels(x)
         let composed = ComposedMap(classifier, after: generator)
