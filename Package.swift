@@ -40,7 +40,7 @@ let package = Package(
             ]),
         .testTarget(name: "CeilingEngineTests", dependencies: ["CeilingEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CeilingONNXTests", dependencies: ["CeilingONNX"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CeilingScienceTests", dependencies: ["CeilingScience"]),
+        .testTarget(name: "CeilingScienceTests", dependencies: ["CeilingScience", "CeilingJSON"]),
         .testTarget(name: "CeilingBoundsTests", dependencies: ["CeilingBounds"], resources: [.copy("Fixtures")]),
         // Runs the built `ceiling` executable as a user would.
         .testTarget(name: "CeilingCommandTests"),

@@ -10,7 +10,7 @@ struct Ceiling: ParsableCommand {
             PyTorch by scripts/export_torch.py, or ONNX files (.onnx).
             """,
         version: CeilingVersion.string,
-        subcommands: [EstimateCommand.self, PlotCommand.self, InspectCommand.self, ForwardCommand.self, ConvertCommand.self, BenchCommand.self, ModulusCommand.self, BoundCommand.self, RobustnessCommand.self, TransferCommand.self, AttackCommand.self, CertifyCommand.self, GradientsCommand.self, DimensionCommand.self],
+        subcommands: [EstimateCommand.self, PlotCommand.self, InspectCommand.self, ForwardCommand.self, ConvertCommand.self, BenchCommand.self, ModulusCommand.self, BoundCommand.self, RobustnessCommand.self, TransferCommand.self, MergeCommand.self, AttackCommand.self, CertifyCommand.self, GradientsCommand.self, DimensionCommand.self],
         defaultSubcommand: EstimateCommand.self)
 }
 

@@ -57,6 +57,15 @@ struct BadInputTests {
         Case(name: "bound --classes 10^9", arguments: { _ in ["bound", "--latent-dim", "100", "--classes", "1000000000"] }, says: "--classes must be at most"),
         Case(name: "--threads 10^8", arguments: { d in ["estimate", "--threads", "100000000", "--out", d.appendingPathComponent("o").path] }, says: "--threads"),
         Case(name: "empty --out", arguments: { _ in ["estimate", "--out", "", "--quick"] }, says: "empty"),
+        Case(name: "--shard 0/3", arguments: { d in ["estimate", "--shard", "0/3", "--out", d.appendingPathComponent("o").path] }, says: "between 1 and 3"),
+        Case(name: "--shard 4/3", arguments: { d in ["estimate", "--shard", "4/3", "--out", d.appendingPathComponent("o").path] }, says: "between 1 and 3"),
+        Case(name: "--shard 1/0", arguments: { d in ["estimate", "--shard", "1/0", "--out", d.appendingPathComponent("o").path] }, says: "at least 1"),
+        Case(name: "--shard junk", arguments: { d in ["estimate", "--shard", "junk", "--out", d.appendingPathComponent("o").path] }, says: "not of the form i/n"),
+        Case(name: "--shard 1/2/3", arguments: { d in ["estimate", "--shard", "1/2/3", "--out", d.appendingPathComponent("o").path] }, says: "not of the form i/n"),
+        Case(name: "--shard with --precision", arguments: { d in ["estimate", "--shard", "1/2", "--precision", "0.1", "--out", d.appendingPathComponent("o").path] },
+             says: "--precision chooses the number of points"),
+        Case(name: "--chunk 0", arguments: { d in ["estimate", "--chunk", "0", "--out", d.appendingPathComponent("o").path] }, says: "--chunk must be at least 1"),
+        Case(name: "merge a folder without a shard", arguments: { d in ["merge", d.path, "--out", d.appendingPathComponent("o").path] }, says: "holds no shard record"),
         Case(name: "--json into a missing folder", arguments: { d in
             ["attack", "--classifier", "generators/lenet.bin", "--input", try npy("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3, 32, 32), }", in: d, name: "x.npy"),
              "--json", d.appendingPathComponent("missing/a.json").path]

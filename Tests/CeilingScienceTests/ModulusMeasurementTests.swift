@@ -22,7 +22,7 @@ struct ModulusMeasurementTests {
                 ascent.initialStep = initial
                 ascent.maximumStep = maximum
                 ascent.firstRadiusStepFactor = first
-                let samples = ascent.run(anchors: try ModulusEstimator(graph: linear.graph).anchors(count: 32, seed: 1))
+                let samples = ascent.run(anchors: try ModulusEstimator(graph: linear.graph).anchors(0..<32, seed: 1))
                 let worst = radii.indices.map { j in samples.ascent[j].map { $0 / (sigma * radii[j]) }.min()! }
                 Self.line(String(format: "linear  eta0 %3.0f max %3.0f first x%d steps %2d: worst M/(sigma s) per radius ", initial, maximum, first, steps)
                           + worst.map { String(format: "%.4f", $0) }.joined(separator: " "))
@@ -36,7 +36,7 @@ struct ModulusMeasurementTests {
                 ascent.maximumStep = maximum
                 ascent.firstRadiusStepFactor = first
                 let started = Date()
-                let samples = ascent.run(anchors: try ModulusEstimator(graph: dcgan).anchors(count: 16, seed: 1))
+                let samples = ascent.run(anchors: try ModulusEstimator(graph: dcgan).anchors(0..<16, seed: 1))
                 let medians = samples.radii.indices.map { Quantiles.median(samples.ascent[$0]) / samples.radii[$0] }
                 let gains = samples.radii.indices.map { Quantiles.median(samples.gainRatios(at: $0)) }
                 Self.line(String(format: "dcgan32 eta0 %3.0f max %3.0f first x%d steps %2d (%.1f s): median M/s ", initial, maximum, first, steps, Date().timeIntervalSince(started))

@@ -17,24 +17,15 @@ struct PrecisionTests {
         return CeilingEstimate(generator: generator.graph, classifiers: [], settings: settings)
     }
 
-    static func robustness(_ estimate: CeilingEstimate) -> RobustnessSettings {
-        var robustness = RobustnessSettings()
-        robustness.samples = estimate.settings.samples
-        robustness.measureSamples = estimate.settings.measureSamples
-        robustness.seed = estimate.settings.seed
-        robustness.refinementSteps = estimate.settings.refinementSteps
-        return robustness
-    }
-
     @Test func unreachableTargetStopsAtTheMaximumAndEqualsAPlainRun() throws {
         let subject = CeilingEstimate.Subject(name: "lenet", map: try engineFixture("lenet5_relu.bin").map)
         let target = try Self.estimate(samples: 2, precision: 1e-9, maxSamples: 8)
-        let (measured, record) = try target.measureToPrecision(subject, Self.robustness(target), progress: { _, _ in })
+        let (_, measured, record) = try target.measureToPrecision(subject, target.robustnessSettings(), progress: { _, _ in })
         let precision = try #require(record)
         #expect(precision.samples == 8 && precision.rounds == 3 && !precision.reached && precision.maxSamples == 8)
 
         let plain = try Self.estimate(samples: 8, precision: nil, maxSamples: nil)
-        let (reference, none) = try plain.measureToPrecision(subject, Self.robustness(plain), progress: { _, _ in })
+        let (_, reference, none) = try plain.measureToPrecision(subject, plain.robustnessSettings(), progress: { _, _ in })
         #expect(none == nil)
         for notion in reference.measurements {
             #expect(measured.measurement(notion.notion)?.norms == notion.norms, "\(notion.notion) differs from the plain run")
@@ -47,7 +38,7 @@ struct PrecisionTests {
     @Test func aLooseTargetStopsAtTheFirstClosedIntervals() throws {
         let subject = CeilingEstimate.Subject(name: "lenet", map: try engineFixture("lenet5_relu.bin").map)
         let target = try Self.estimate(samples: 4, precision: .greatestFiniteMagnitude, maxSamples: 64)
-        let (measured, record) = try target.measureToPrecision(subject, Self.robustness(target), progress: { _, _ in })
+        let (_, measured, record) = try target.measureToPrecision(subject, target.robustnessSettings(), progress: { _, _ in })
         let precision = try #require(record)
         let width = try target.largestRelativeHalfWidth(measured)
         #expect(precision.rounds == 2 && precision.samples == 8 && precision.reached)

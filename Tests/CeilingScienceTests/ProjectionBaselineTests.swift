@@ -21,8 +21,12 @@ struct ProjectionBaselineTests {
         let classifier = try engineFixture(classifierFile).map
         var settings = fixtureSettings(samples: 8, notions: [.latent, .inDistribution, .unconstrained, .projection])
         settings.projection = ProjectionStageSettings(samples: 4)
-        let measured = try RobustnessStudy(generator: generator, classifier: classifier, settings: settings).run()
-        let robustness = try #require(measured.projection).robustness
+        // The earlier points: the first 8 draws of the seed's one stream (points now have a
+        // stream each).
+        var sampler = LatentSampler(seed: settings.seed)
+        let z = sampler.latents(settings.samples, shape: generator.inputShape)
+        let (points, _) = try RobustnessStudy(generator: generator, classifier: classifier, settings: settings).attack(z, at: 0..<settings.samples)
+        let robustness = try #require(points.projection)
         let earlier = try #require(Self.earlier[classifierFile])
         #expect(robustness.success.allSatisfy { $0 })
         for n in robustness.norms.indices {

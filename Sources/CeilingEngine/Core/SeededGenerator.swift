@@ -7,12 +7,24 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     public init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
+    /// The generator of point `index` of a stage seeded with `seed`: its own stream, derived from
+    /// (seed, index) alone, so that a point's draws do not depend on which other points are drawn
+    /// or in which order (any split of a stage's index range gives the same values per point).
+    public init(seed: UInt64, index: Int) {
+        state = Self.mix(seed ^ 0xD1B5_4A32_D192_ED03 &+ Self.mix(UInt64(index) &+ 1))
+    }
+
+    /// The SplitMix64 finaliser: decorrelates nearby seeds.
+    public static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+
+    public mutating func next() -> UInt64 {
+        defer { state &+= 0x9E37_79B9_7F4A_7C15 }
+        return Self.mix(state)
     }
 
     /// A uniform draw in the open interval (0, 1).

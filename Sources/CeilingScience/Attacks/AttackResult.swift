@@ -24,6 +24,19 @@ public struct AttackResult: Sendable {
                      labels: labels, adversarialLabels: labels)
     }
 
+    /// Samples `indices` of the result, in that order.
+    public func rows(_ indices: [Int]) -> AttackResult {
+        AttackResult(norms: indices.map { norms[$0] }, perturbations: gather(perturbations, indices), success: indices.map { success[$0] },
+                     labels: indices.map { labels[$0] }, adversarialLabels: indices.map { adversarialLabels[$0] })
+    }
+
+    /// These samples followed by `next`'s.
+    public func appending(_ next: AttackResult) -> AttackResult {
+        AttackResult(norms: norms + next.norms, perturbations: Tensor(shape: [count + next.count] + perturbations.sampleShape,
+                                                                      data: perturbations.data + next.perturbations.data),
+                     success: success + next.success, labels: labels + next.labels, adversarialLabels: adversarialLabels + next.adversarialLabels)
+    }
+
     /// Takes sample `n` of `other` where it is a verified adversary of smaller norm.
     public mutating func keepBetter(_ other: AttackResult) {
         precondition(other.count == count)

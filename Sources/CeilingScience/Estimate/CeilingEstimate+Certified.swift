@@ -1,13 +1,20 @@
+import CeilingEngine
+
 extension CeilingEstimate {
-    /// The certified lower bounds (`settings.certifiedBounds`) of a classifier at its attacked
-    /// points, checked against the adversaries found there, and each bound's time per point
-    /// (for `stage_seconds`, which keeps timings out of the reproducible record). Nil when no
-    /// bound is asked for or the classifier is not a graph.
-    func certify(_ subject: Subject, _ measurement: RobustnessMeasurement) throws -> (record: EstimateResults.CertifiedRecord, seconds: [String: Double])? {
+    /// The certifier of `settings.certifiedBounds` for a classifier; nil when no bound is asked
+    /// for or the classifier is not a graph.
+    func certifier(_ subject: Subject) -> Certifier? {
         let kinds = settings.certifiedBounds ?? CertifiedBoundKind.defaults
         guard !kinds.isEmpty, let map = subject.map as? GraphMap else { return nil }
-        let certifier = Certifier(graph: map.graph, logits: map.at, kinds: kinds, seed: settings.seed &+ 11)
-        let (certification, check, norms) = certifier.certify(measurement, generator: generator)
+        return Certifier(graph: map.graph, logits: map.at, kinds: kinds, seed: settings.seed &+ 11)
+    }
+
+    /// The certified lower bounds of a classifier at its attacked points, checked against the
+    /// adversaries found there, and each bound's time per point (for `stage_seconds`, which keeps
+    /// timings out of the reproducible record). Nil when there is nothing to check against.
+    func certifiedRecord(_ subject: Subject, _ certification: Certification,
+                         _ measurement: RobustnessMeasurement) throws -> (record: EstimateResults.CertifiedRecord, seconds: [String: Double])? {
+        let (check, norms) = certification.checked(against: measurement)
         guard let check, let norms else { return nil }
         let record = try EstimateResults.CertifiedRecord(
             certification, check: check, adversaryNorms: norms, normaliser: measurement.expectedImageNorm, levels: settings.percentiles,

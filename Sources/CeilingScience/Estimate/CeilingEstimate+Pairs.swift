@@ -4,16 +4,31 @@ import CeilingEngine
 /// The stages of an estimate beyond one classifier: transfer between two classifiers
 /// (Theorem 3), and the comparison with real images (error rate, Theorem 4).
 extension CeilingEstimate {
-    func transfer(_ f: Subject, _ h: Subject, modulus: Modulus,
-                  progress: (String, Double) -> Void) throws -> EstimateResults.TransferRecord {
+    private func transferSettings() -> TransferSettings {
         var transfer = TransferSettings()
         transfer.samples = settings.transferSamples
         transfer.measureSamples = settings.measureSamples
         transfer.seed = settings.seed &+ 500
         transfer.confidence = settings.confidence
         transfer.refinementSteps = settings.refinementSteps
-        let measured = try TransferStudy(generator: generator, pair: ClassifierPair(f.map, h.map), modulus: modulus, settings: transfer)
-            .run(progress: progress)
+        return transfer
+    }
+
+    /// A pair's share `shard` of the disagreement samples and transfer points.
+    func transferPoints(_ f: Subject, _ h: Subject, _ shard: Shard, progress: (String, Double) -> Void) -> TransferPoints {
+        let transfer = transferSettings()
+        return TransferStudy(generator: generator, pair: ClassifierPair(f.map, h.map), settings: transfer)
+            .points(measure: shard.range(transfer.measureSamples, chunk: settings.chunks.measure),
+                    attacked: shard.range(transfer.samples, chunk: settings.chunks.points), chunks: (settings.chunks.measure, settings.chunks.points),
+                    progress: progress)
+    }
+
+    /// Theorem 3 for a pair from its per-point values (`given`, or computed here for every point).
+    func transfer(_ f: Subject, _ h: Subject, given: TransferPoints?, modulus: Modulus,
+                  progress: (String, Double) -> Void) throws -> EstimateResults.TransferRecord {
+        let points = given ?? transferPoints(f, h, .whole, progress: progress)
+        let measured = try TransferStudy(generator: generator, pair: ClassifierPair(f.map, h.map), modulus: modulus, settings: transferSettings())
+            .measurement(points)
         return EstimateResults.TransferRecord(first: f.name, second: h.name, measurement: measured)
     }
 

@@ -6,16 +6,21 @@ extension CeilingEstimate {
     /// whole run with the larger count (its points extend the previous ones: one seeded stream),
     /// so the result is exactly that of a run with the final count; the rounds before it cost
     /// at most as much again.
-    func measureToPrecision(_ subject: Subject, _ robustness: RobustnessSettings,
-                            progress: (String, Double) -> Void) throws -> (RobustnessMeasurement, EstimateResults.PrecisionRecord?) {
+    ///
+    /// The count depends on every point's result, so a run split into shards cannot choose it:
+    /// the command refuses `--precision` with `--shard`.
+    func measureToPrecision(_ subject: Subject, _ robustness: RobustnessSettings, progress: (String, Double) -> Void) throws
+        -> (EstimatePoints.Classifier, RobustnessMeasurement, EstimateResults.PrecisionRecord?) {
         var robustness = robustness
         var rounds = 0
         while true {
             rounds += 1
-            let measurement = try RobustnessStudy(generator: generator, classifier: subject.map, settings: robustness).run { stage, fraction in
+            let points = try classifierPoints(subject, robustness, .whole) { stage, fraction in
                 progress(rounds > 1 ? "\(stage) (\(robustness.samples) points)" : stage, fraction)
             }
-            guard let target = settings.precision else { return (measurement, nil) }
+            let measurement = try RobustnessStudy(generator: generator, classifier: subject.map, settings: robustness)
+                .measurement(points.robustness, adversaries: nil)
+            guard let target = settings.precision else { return (points, measurement, nil) }
             let achieved = try largestRelativeHalfWidth(measurement)
             let maximum = max(settings.maxSamples ?? robustness.samples, robustness.samples)
             let reached = achieved <= target
@@ -25,7 +30,7 @@ extension CeilingEstimate {
                     maxSamples: maximum, reached: reached,
                     reason: reached ? "every interval's relative half-width is at most \(target)"
                         : "stopped at the maximum of \(maximum) points before reaching \(target)")
-                return (measurement, record)
+                return (points, measurement, record)
             }
             robustness.samples = min(2 * robustness.samples, maximum)
         }

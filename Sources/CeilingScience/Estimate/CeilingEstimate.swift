@@ -41,26 +41,34 @@ public struct CeilingEstimate: Sendable {
         self.realData = realData
     }
 
-    public func run(into results: inout EstimateResults, progress: (String, Double) -> Void,
+    /// The estimate from its per-point values: `points` when given (the joined shards of a
+    /// study, `EstimatePoints.appending`), otherwise each stage's points computed here over its
+    /// whole range just before the stage's statistics. Either way every statistic comes from the
+    /// per-point values alone, so merged shards give the numbers of one whole run.
+    public func run(into results: inout EstimateResults, points given: EstimatePoints? = nil, progress: (String, Double) -> Void,
                     checkpoint: (EstimateResults) -> Void) throws {
         let d = generator.inputSize
         results.latentDimension = d
         results.expectedLatentNorm = try LatentGaussian.expectedNorm(dimension: d)
 
-        let modulus = try timed("modulus", &results) { try estimateModulus(progress: progress) }
+        let modulus = try timed("modulus", &results) {
+            try estimateModulus(given?.modulus ?? modulusPoints(0..<settings.modulusAnchors) { progress("generator modulus omega", 0.3 * $0) },
+                                progress: progress)
+        }
         results.modulus = modulus.record
         checkpoint(results)
 
         results.kDependence = try KDependence.curve(classCounts: KDependence.logSpacedClassCounts(upTo: 10_000, perDecade: 4))
             .map { EstimateResults.KPoint(classes: $0.classes, medianOverSqrtD: $0.latentRadius) }
 
-        let pairs = classifiers.indices.flatMap { i in classifiers.indices.filter { $0 > i }.map { (i, $0) } }
+        let pairs = comparablePairs
+        let skipped = classifierPairs.filter { p in !pairs.contains { $0 == p } }
         let stages = Double(classifiers.count + pairs.count + (realData == nil ? 0 : 1))
         for (index, subject) in classifiers.enumerated() {
             let share = 1 / stages
             let latentNorm = results.expectedLatentNorm
             let record = try timed("classifier \(subject.name)", &results) {
-                try measure(subject, modulus: modulus, expectedLatentNorm: latentNorm) { name, fraction in
+                try measure(subject, given: given?.classifiers[index], modulus: modulus, expectedLatentNorm: latentNorm) { name, fraction in
                     progress("\(subject.name): \(name)", 0.3 + 0.7 * share * (Double(index) + fraction))
                 }
             }
@@ -70,15 +78,15 @@ public struct CeilingEstimate: Sendable {
             checkpoint(results)
         }
 
+        for (i, j) in skipped {
+            let f = classifiers[i], h = classifiers[j]
+            results.notes.append("transfer \(f.name) / \(h.name) skipped: \(f.map.outputSize) and \(h.map.outputSize) classes (Theorem 3 compares labels)")
+        }
         for (done, (i, j)) in pairs.enumerated() {
             let f = classifiers[i], h = classifiers[j]
-            guard f.map.outputSize == h.map.outputSize else {
-                results.notes.append("transfer \(f.name) / \(h.name) skipped: \(f.map.outputSize) and \(h.map.outputSize) classes (Theorem 3 compares labels)")
-                continue
-            }
             let start = (Double(classifiers.count) + Double(done)) / stages
             let record = try timed("transfer \(f.name) / \(h.name)", &results) {
-                try transfer(f, h, modulus: .curve(modulus.estimate.curve)) { stage, fraction in
+                try transfer(f, h, given: given?.transfer[done].points, modulus: .curve(modulus.estimate.curve)) { stage, fraction in
                     progress("transfer \(f.name) / \(h.name): \(stage)", 0.3 + 0.7 * (start + fraction / stages))
                 }
             }
@@ -96,6 +104,39 @@ public struct CeilingEstimate: Sendable {
         }
     }
 
+    /// The per-point values of shard `shard`: its share of the modulus anchors, of every
+    /// classifier's class-measure samples and attacked points (with their certified bounds), and
+    /// of every pair's disagreement samples and transfer points. No statistic is computed.
+    public func points(_ shard: Shard, progress: (String, Double) -> Void) throws -> EstimatePoints {
+        let stages = Double(1 + classifiers.count + comparablePairs.count)
+        let anchors = shard.range(settings.modulusAnchors, chunk: settings.chunks.anchors)
+        let modulus = try modulusPoints(anchors) { progress("generator modulus omega", $0 / stages) }
+        let measured = try classifiers.enumerated().map { index, subject in
+            try classifierPoints(subject, robustnessSettings(), shard) { name, fraction in
+                progress("\(subject.name): \(name)", (1 + Double(index) + fraction) / stages)
+            }
+        }
+        let transfer = comparablePairs.enumerated().map { done, pair in
+            let f = classifiers[pair.0], h = classifiers[pair.1]
+            return EstimatePoints.Pair(first: f.name, second: h.name, points: transferPoints(f, h, shard) { stage, fraction in
+                progress("transfer \(f.name) / \(h.name): \(stage)", (1 + Double(classifiers.count + done) + fraction) / stages)
+            })
+        }
+        return EstimatePoints(modulusAnchors: anchors, modulus: modulus, classifiers: measured, transfer: transfer)
+    }
+
+    /// The number of points of every stage, in the order of `EstimatePoints.ranges`.
+    public var stageSizes: [Int] {
+        [settings.modulusAnchors] + classifiers.flatMap { _ in [settings.measureSamples, settings.samples] }
+            + comparablePairs.flatMap { _ in [settings.measureSamples, settings.transferSamples] }
+    }
+
+    /// Every pair (i < j) of classifiers, and those with the same classes (Theorem 3 compares labels).
+    var classifierPairs: [(Int, Int)] { classifiers.indices.flatMap { i in classifiers.indices.filter { $0 > i }.map { (i, $0) } } }
+    var comparablePairs: [(Int, Int)] {
+        classifierPairs.filter { classifiers[$0.0].map.outputSize == classifiers[$0.1].map.outputSize }
+    }
+
     private func timed<T>(_ stage: String, _ results: inout EstimateResults, _ body: () throws -> T) rethrows -> T {
         let start = Date()
         let value = try body()
@@ -109,12 +150,25 @@ public struct CeilingEstimate: Sendable {
         let record: EstimateResults.ModulusRecord
     }
 
-    private func estimateModulus(progress: (String, Double) -> Void) throws -> ModulusOutcome {
+    private var modulusSettings: ModulusSettings {
+        get throws {
+            ModulusSettings(radii: try ModulusEstimator(graph: generatorGraph).defaultRadii(), anchors: settings.modulusAnchors,
+                            ascentSteps: settings.modulusSteps, epsilon: settings.epsilon, confidence: settings.confidence, seed: settings.seed &+ 7)
+        }
+    }
+
+    /// The local suprema at modulus anchors `anchors`.
+    private func modulusPoints(_ anchors: Range<Int>, progress: (Double) -> Void) throws -> SupremumSamples {
+        try ModulusEstimator(graph: generatorGraph).sample(try modulusSettings, anchors: anchors, chunk: settings.chunks.anchors, progress: progress)
+    }
+
+    /// omega_hat from the suprema of every anchor, with the certified Lipschitz bound and the
+    /// anchor bootstrap.
+    private func estimateModulus(_ samples: SupremumSamples, progress: (String, Double) -> Void) throws -> ModulusOutcome {
         let estimator = try ModulusEstimator(graph: generatorGraph)
-        let modulusSettings = ModulusSettings(radii: try estimator.defaultRadii(), anchors: settings.modulusAnchors,
-                                              ascentSteps: settings.modulusSteps, epsilon: settings.epsilon,
-                                              confidence: settings.confidence, seed: settings.seed &+ 7)
-        let estimate = try estimator.estimate(modulusSettings) { progress("generator modulus omega", 0.3 * $0) }
+        let modulusSettings = try modulusSettings
+        let estimate = try EstimatedModulus(samples: samples, epsilon: modulusSettings.epsilon, confidence: modulusSettings.confidence,
+                                            simultaneous: modulusSettings.simultaneous)
         progress("certified Lipschitz bound", 0.3)
         let certificate = try estimator.certify(seed: settings.seed &+ 8)
         let certified = estimator.certifiedLipschitz(certificate)
@@ -134,8 +188,7 @@ public struct CeilingEstimate: Sendable {
         return ModulusOutcome(estimate: estimate, certified: certified, record: record)
     }
 
-    private func measure(_ subject: Subject, modulus: ModulusOutcome, expectedLatentNorm: Double,
-                         progress: (String, Double) -> Void) throws -> (record: EstimateResults.ClassifierRecord, imageNorm: Double, certifiedSeconds: [String: Double]) {
+    func robustnessSettings() -> RobustnessSettings {
         var robustness = RobustnessSettings()
         robustness.samples = settings.samples
         robustness.measureSamples = settings.measureSamples
@@ -146,7 +199,38 @@ public struct CeilingEstimate: Sendable {
             robustness.projection = projection
             robustness.notions.append(.projection)
         }
-        let (measurement, precision) = try measureToPrecision(subject, robustness, progress: progress)
+        return robustness
+    }
+
+    /// One classifier's share `shard` of the class-measure samples and attacked points, with the
+    /// certified bounds at those points.
+    func classifierPoints(_ subject: Subject, _ robustness: RobustnessSettings, _ shard: Shard,
+                          progress: (String, Double) -> Void) throws -> EstimatePoints.Classifier {
+        let study = RobustnessStudy(generator: generator, classifier: subject.map, settings: robustness)
+        let chunks = settings.chunks
+        let attacked = shard.range(robustness.samples, chunk: chunks.points)
+        let (points, _) = try study.points(measure: shard.range(robustness.measureSamples, chunk: chunks.measure), attacked: attacked,
+                                           chunks: (chunks.measure, chunks.points)) { stage, fraction in
+            progress(stage, 0.95 * fraction)
+        }
+        progress("certified lower bounds", 0.95)
+        // The images chunk by chunk, so that each is computed as in a whole run; nothing to
+        // certify in a shard without attacked points.
+        let images = stride(from: attacked.lowerBound, to: attacked.upperBound, by: chunks.points).map { first in
+            generator(study.latents(first..<min(first + chunks.points, attacked.upperBound)))
+        }
+        let certification = images.isEmpty ? nil : certifier(subject).map { certifier in
+            certifier.certify(Tensor(shape: [attacked.count] + generator.outputShape, data: images.flatMap(\.data)), chunk: chunks.points)
+        }
+        return EstimatePoints.Classifier(name: subject.name, robustness: points, certification: certification)
+    }
+
+    private func measure(_ subject: Subject, given: EstimatePoints.Classifier?, modulus: ModulusOutcome, expectedLatentNorm: Double,
+                         progress: (String, Double) -> Void) throws -> (record: EstimateResults.ClassifierRecord, imageNorm: Double, certifiedSeconds: [String: Double]) {
+        let (points, measurement, precision) = try given.map { points in
+            (points, try RobustnessStudy(generator: generator, classifier: subject.map, settings: robustnessSettings())
+                .measurement(points.robustness, adversaries: nil), nil)
+        } ?? measureToPrecision(subject, robustnessSettings(), progress: progress)
         let counts = try ClassCounts(measurement.classCounts)
         let classes = RobustnessBound.ClassInformation.counts(counts, confidence: settings.confidence)
         let latentBound = try RobustnessBound(latentDimension: generator.inputSize, classes: classes)
@@ -194,11 +278,11 @@ public struct CeilingEstimate: Sendable {
             bounds: bounds, boundCurve: curve, equation: imageBound.equation, notions: notions,
             inDistributionMethods: Dictionary(uniqueKeysWithValues: measurement.inDistributionMethods.map { ($0.name, optional($0.norms)) }),
             selfCheck: check, projection: projection, precision: precision)
-        progress("input gradients", 0.94)
+        // Cheap (one backward pass per point) and independent of the split: computed with the statistics.
+        progress("input gradients", 0.97)
         record.gradients = EstimateResults.GradientRecord(InputGradients(classifier: subject.map, at: generator(measurement.latents)),
                                                           normaliser: measurement.expectedImageNorm, levels: settings.percentiles)
-        progress("certified lower bounds", 0.95)
-        let certified = try certify(subject, measurement)
+        let certified = try points.certification.flatMap { try certifiedRecord(subject, $0, measurement) }
         record.certified = certified?.record
         return (record, measurement.expectedImageNorm, certified?.seconds ?? [:])
     }

@@ -21,6 +21,17 @@ public struct EstimateSettings: Codable, Sendable {
     public var maxSamples: Int? = nil
     /// The certified lower bounds computed at the attacked points; nil: `CertifiedBoundKind.defaults`.
     public var certifiedBounds: [CertifiedBoundKind]? = nil
+    /// Points computed together in every stage that can be split into shards (nil: each
+    /// stage's own, `chunks`). A point's values depend on the points of its chunk (batched sums
+    /// round differently with the batch), so this is part of what fixes the numbers, and shards
+    /// split only between chunks.
+    public var chunk: Int? = nil
+
+    /// The chunk sizes of the stages: modulus anchors, class-measure (and disagreement) samples,
+    /// attacked (and transfer) points.
+    public var chunks: (anchors: Int, measure: Int, points: Int) {
+        chunk.map { ($0, $0, $0) } ?? (32, 256, 8)
+    }
 
     /// Sized by precision: at 256 points the 95% interval of a 25% percentile spans about the 20% to
     /// 31% quantiles. About 10 minutes on 2 cores for the bundled models (three classifiers).

@@ -38,7 +38,7 @@ struct BallAscent {
     /// Samples per forward/backward pass (bounds the memory a linearisation keeps).
     let samplesPerPass: Int
 
-    /// Anchors processed together (a fixed number, so results never depend on the machine).
+    /// Anchors processed together by default (a fixed number, so results never depend on the machine).
     static let anchorsPerChunk = 32
     /// The step factor eta a chain starts with, its largest value, and the value below which a
     /// chain stops.
@@ -59,28 +59,18 @@ struct BallAscent {
         return max(1, min(256, 32_000_000 / max(1, perSample)))
     }
 
-    /// The random stream of anchor k's directions.
-    static func directionSeed(_ seed: UInt64, anchor k: Int) -> UInt64 {
-        mix(seed ^ 0xD1B5_4A32_D192_ED03 &+ mix(UInt64(k) &+ 1))
-    }
 
-    /// The SplitMix64 finaliser: decorrelates nearby seeds.
-    static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Runs the whole estimate for anchors `u` ([n] + the latent shape, standardised coordinates).
-    /// `progress` receives the fraction done after each radius of each chunk.
-    func run(anchors u: Tensor, progress: (Double) -> Void = { _ in }) -> SupremumSamples {
+    /// Runs the whole estimate for anchors `u` ([n] + the latent shape, standardised coordinates),
+    /// the first of them anchor number `first` of the study (it names each anchor's direction
+    /// stream), `chunk` anchors at a time. `progress` receives the fraction done after each radius of
+    /// each chunk.
+    func run(anchors u: Tensor, first: Int = 0, chunk: Int = anchorsPerChunk, progress: (Double) -> Void = { _ in }) -> SupremumSamples {
         let n = u.batch, radii = settings.radii
         var ascent = [[Double]](repeating: [Double](repeating: 0, count: n), count: radii.count)
         var random = ascent
-        let chunks = stride(from: 0, to: n, by: Self.anchorsPerChunk).map { $0..<min(n, $0 + Self.anchorsPerChunk) }
+        let chunks = stride(from: 0, to: n, by: chunk).map { $0..<min(n, $0 + chunk) }
         for (c, range) in chunks.enumerated() {
-            let (chunkAscent, chunkRandom) = runChunk(u.samples(range), firstAnchor: range.lowerBound) { j in
+            let (chunkAscent, chunkRandom) = runChunk(u.samples(range), firstAnchor: first + range.lowerBound) { j in
                 progress(Double(c * radii.count + j + 1) / Double(chunks.count * radii.count))
             }
             for j in radii.indices {
@@ -97,7 +87,7 @@ struct BallAscent {
     private func runChunk(_ u: Tensor, firstAnchor: Int, radiusDone: (Int) -> Void) -> ([[Double]], [[Double]]) {
         let c = u.batch, d = latentSize
         let base = map(coordinates.generatorInput(u)).data
-        var streams = (0..<c).map { LatentSampler(seed: Self.directionSeed(settings.seed, anchor: firstAnchor + $0)) }
+        var streams = (0..<c).map { LatentSampler(seed: settings.seed, index: firstAnchor + $0) }
         var ascentRows = [[Double]](), randomRows = [[Double]]()
         var best = [Double](repeating: 0, count: c), bestRandom = best
         var bestPoint = [[Float]](repeating: [Float](repeating: 0, count: d), count: c)

@@ -58,19 +58,24 @@ public struct ModulusEstimator: Sendable {
         try RadiusGrid.standard(latentDimension: latentDimension)
     }
 
-    /// The n anchors of a seed, in standardised coordinates: the first n draws of the seed's
-    /// stream, so more anchors extend the same sample.
-    public func anchors(count: Int, seed: UInt64) -> Tensor {
-        var sampler = LatentSampler(seed: seed)
-        return sampler.latents(count, shape: map.inputShape)
+    /// The anchors `indices` of a seed, in standardised coordinates: anchor k is the first draw
+    /// of its own stream, so more anchors extend the same sample and any split of the indices
+    /// gives the same anchors.
+    public func anchors(_ indices: Range<Int>, seed: UInt64) -> Tensor {
+        LatentSampler.latents(indices, shape: map.inputShape, seed: seed)
     }
 
-    /// The local suprema M_k(s_j) for the settings' anchors and radii. `progress` gets the
+    /// The local suprema M_k(s_j) for the settings' radii at anchors `indices` (all
+    /// `settings.anchors` by default; a shard computes a part, see `SupremumSamples.appending`),
+    /// `chunk` anchors at a time (nil: `BallAscent.anchorsPerChunk`). `progress` gets the
     /// fraction done.
-    public func sample(_ settings: ModulusSettings, progress: (Double) -> Void = { _ in }) throws(ModulusError) -> SupremumSamples {
+    public func sample(_ settings: ModulusSettings, anchors indices: Range<Int>? = nil, chunk: Int? = nil,
+                       progress: (Double) -> Void = { _ in }) throws(ModulusError) -> SupremumSamples {
         try settings.validate()
+        let indices = indices ?? 0..<settings.anchors
         let ascent = BallAscent(map: map, coordinates: coordinates, settings: settings, samplesPerPass: samplesPerPass)
-        return ascent.run(anchors: anchors(count: settings.anchors, seed: settings.seed), progress: progress)
+        return ascent.run(anchors: anchors(indices, seed: settings.seed), first: indices.lowerBound, chunk: chunk ?? BallAscent.anchorsPerChunk,
+                          progress: progress)
     }
 
     /// The sampled modulus with its confidence statement.

@@ -31,3 +31,13 @@ public struct SupremumSamples: Sendable, Equatable {
     /// The ratios of every radius together.
     public var allGainRatios: [Double] { radii.indices.flatMap(gainRatios(at:)) }
 }
+
+extension SupremumSamples: Codable {
+    /// These anchors followed by `other`'s (the next anchors of the same radii): how the parts
+    /// of a study split between shards are put back together.
+    public func appending(_ other: SupremumSamples) -> SupremumSamples {
+        precondition(other.radii == radii, "samples of different radii")
+        return SupremumSamples(radii: radii, ascent: zip(ascent, other.ascent).map { $0 + $1 },
+                               randomOnly: zip(randomOnly, other.randomOnly).map { $0 + $1 })
+    }
+}

@@ -23,35 +23,31 @@ public struct ProjectionMeasurement: Sendable {
     public let theoremTwo: TheoremTwoCheck
 }
 
-/// Theorem 2's projection classifier measured at the first points of a robustness sample, with
-/// the r_in and r_unc adversaries of f as the search's starting candidates.
+/// Theorem 2's projection classifier searched at given points, with the r_in and r_unc adversaries
+/// of f as the search's starting candidates (`RobustnessStudy` calls it one point at a time, so
+/// each point's search and its random draws depend on that point alone).
 struct ProjectionStage {
     let generator: any DifferentiableMap
     let classifier: any DifferentiableMap
     let settings: ProjectionStageSettings
 
     /// - Parameters:
-    ///   - z: latent codes of the attacked points.
+    ///   - z: latent codes of the points.
     ///   - x: their images g(z).
-    ///   - inDistribution: the r_in adversary (latent perturbations), nil when not measured.
+    ///   - inDistribution: the r_in adversary (latent perturbations) at the same points.
     ///   - unconstrained: the r_unc adversary (image perturbations), nil when not measured.
-    func run(z: Tensor, x images: Tensor, inDistribution: AttackResult, unconstrained: AttackResult?, seed: UInt64) throws -> ProjectionMeasurement {
-        let rows = Array(0..<min(settings.samples, z.batch))
-        let zs = gather(z, rows), x = gather(images, rows)
+    func search(z: Tensor, x: Tensor, inDistribution: AttackResult, unconstrained: AttackResult?, seed: UInt64) throws -> ProjectionRobustness {
         var inversion = settings.inversion
         inversion.seed = seed
         var search = settings.search
         search.seed = seed &+ 1
-        let inLatents = shifted(zs, by: gather(inDistribution.perturbations, rows))
-        var candidates = [AdversarialCandidates(name: "r_in", points: generator(inLatents), latents: inLatents,
-                                                available: rows.map { inDistribution.success[$0] })]
+        let inLatents = shifted(z, by: inDistribution.perturbations)
+        var candidates = [AdversarialCandidates(name: "r_in", points: generator(inLatents), latents: inLatents, available: inDistribution.success)]
         if let unconstrained {
-            candidates.append(AdversarialCandidates(name: "r_unc(f)", points: x, perturbations: gather(unconstrained.perturbations, rows),
-                                                    success: rows.map { unconstrained.success[$0] }))
+            candidates.append(AdversarialCandidates(name: "r_unc(f)", points: x, perturbations: unconstrained.perturbations,
+                                                    success: unconstrained.success))
         }
         let projection = try ProjectionClassifier(generator: generator, classifier: classifier, settings: inversion)
-        let found = try ProjectionSearch(projection: projection, settings: search).run(points: x, latents: zs, candidates: candidates)
-        let check = try TheoremTwoCheck.check(found.robustness, inDistribution: rows.map { inDistribution.norms[$0] })
-        return ProjectionMeasurement(robustness: found.robustness, theoremTwo: check)
+        return try ProjectionSearch(projection: projection, settings: search).run(points: x, latents: z, candidates: candidates).robustness
     }
 }

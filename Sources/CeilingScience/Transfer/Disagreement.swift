@@ -18,26 +18,41 @@ public struct Disagreement: Codable, Sendable {
 
     public var rate: Double { Double(disagreements) / Double(trials) }
 
-    /// Counts disagreements on `trials` generated points drawn from `seed`, in batches.
+    /// Counts disagreements on `trials` generated points drawn from `seed`.
     /// - Throws: as `ClopperPearson.interval`.
     public static func estimate(generator: any DifferentiableMap, pair: ClassifierPair, trials: Int, seed: UInt64,
-                                confidence: Double, batch: Int = 256) throws -> Disagreement {
-        var sampler = LatentSampler(seed: seed)
-        var countsF = [Int](repeating: 0, count: pair.f.outputSize), countsH = [Int](repeating: 0, count: pair.h.outputSize)
-        var disagreements = 0, done = 0
-        while done < trials {
-            let n = min(batch, trials - done)
-            let x = generator(sampler.latents(n, shape: generator.inputShape))
+                                confidence: Double) throws -> Disagreement {
+        let (f, h) = labels(generator: generator, pair: pair, indices: 0..<trials, seed: seed)
+        return try Disagreement(labelsF: f, labelsH: h, classes: (pair.f.outputSize, pair.h.outputSize), confidence: confidence)
+    }
+
+    /// The labels under f and h of the generated points `indices` (point i from its own stream
+    /// of `seed`), in batches.
+    public static func labels(generator: any DifferentiableMap, pair: ClassifierPair, indices: Range<Int>, seed: UInt64,
+                              batch: Int = 256) -> (f: [Int], h: [Int]) {
+        var f = [Int](), h = [Int]()
+        for first in stride(from: indices.lowerBound, to: indices.upperBound, by: batch) {
+            let x = generator(LatentSampler.latents(first..<min(first + batch, indices.upperBound), shape: generator.inputShape, seed: seed))
             let (lf, lh) = pair.labels(x)
-            for (a, b) in zip(lf, lh) {
-                countsF[a] += 1
-                countsH[b] += 1
-                if a != b { disagreements += 1 }
-            }
-            done += n
+            f += lf
+            h += lh
         }
-        let interval = try ClopperPearson.interval(successes: disagreements, trials: trials, confidence: confidence)
-        return Disagreement(disagreements: disagreements, trials: trials, confidence: confidence,
-                            lower: interval.lowerBound, upper: interval.upperBound, countsF: countsF, countsH: countsH)
+        return (f, h)
+    }
+}
+
+extension Disagreement {
+    /// The disagreement of two label lists of the same points, with its interval at `confidence`.
+    public init(labelsF: [Int], labelsH: [Int], classes: (f: Int, h: Int), confidence: Double) throws {
+        var countsF = [Int](repeating: 0, count: classes.f), countsH = [Int](repeating: 0, count: classes.h)
+        var disagreements = 0
+        for (a, b) in zip(labelsF, labelsH) {
+            countsF[a] += 1
+            countsH[b] += 1
+            if a != b { disagreements += 1 }
+        }
+        let interval = try ClopperPearson.interval(successes: disagreements, trials: labelsF.count, confidence: confidence)
+        self.init(disagreements: disagreements, trials: labelsF.count, confidence: confidence,
+                  lower: interval.lowerBound, upper: interval.upperBound, countsF: countsF, countsH: countsH)
     }
 }

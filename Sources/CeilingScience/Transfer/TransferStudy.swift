@@ -71,38 +71,100 @@ public struct TransferStudy: Sendable {
                        jointRefinement: JointRefinement(steps: settings.refinementSteps))
     }
 
+    /// The whole measurement: every point, then what follows from all of them.
     public func run(progress: (String, Double) -> Void = { _, _ in }) throws -> TransferMeasurement {
+        try measurement(points(measure: 0..<settings.measureSamples, attacked: 0..<settings.samples, progress: progress))
+    }
+
+    /// The per-point stage for disagreement samples `measure` and attacked points `attacked`,
+    /// each point drawn from its own stream of the seed, computed in chunks as
+    /// `RobustnessStudy.points` does (nil: 256 disagreement samples, all attacked points together).
+    public func points(measure: Range<Int>, attacked: Range<Int>, chunks: (measure: Int, points: Int)? = nil,
+                       progress: (String, Double) -> Void = { _, _ in }) -> TransferPoints {
         progress("disagreement and class measures", 0)
+        let (measureF, measureH) = Disagreement.labels(generator: generator, pair: pair, indices: measure, seed: settings.seed &+ 1,
+                                                       batch: chunks?.measure ?? 256)
+        var points = TransferPoints(measureRange: measure, attackedRange: attacked.lowerBound..<attacked.lowerBound,
+                                    measureLabelsF: measureF, measureLabelsH: measureH, normsF: [], normsH: [], jointNorms: [],
+                                    fromFNorms: [], fromHNorms: [], attackNorms: [], transfersF: [], transfersH: [], labelsF: [], labelsH: [],
+                                    imageNorms: [])
+        let size = max(chunks?.points ?? attacked.count, 1)
+        for first in stride(from: attacked.lowerBound, to: attacked.upperBound, by: size) {
+            let range = first..<min(first + size, attacked.upperBound)
+            let x = generator(LatentSampler.latents(range, shape: generator.inputShape, seed: settings.seed))
+            let found = attack.attack(pair: pair, x: x) { stage in progress(stage, 0.2) }
+            points = points.appending(TransferPoints(
+                measureRange: measure.upperBound..<measure.upperBound, attackedRange: range, measureLabelsF: [], measureLabelsH: [],
+                normsF: found.ownF.norms, normsH: found.ownH.norms, jointNorms: found.best.norms,
+                fromFNorms: found.fromF.norms, fromHNorms: found.fromH.norms, attackNorms: found.joint.norms,
+                transfersF: found.transfersF, transfersH: found.transfersH, labelsF: found.labelsF, labelsH: found.labelsH,
+                imageNorms: sampleNorms(x)))
+        }
+        progress("done", 1)
+        return points
+    }
+
+    /// The disagreement with its interval, the class-measure intervals and the bound's curve
+    /// from all the points.
+    public func measurement(_ points: TransferPoints) throws -> TransferMeasurement {
         let share = (1 - settings.confidence) / 3
-        let disagreement = try Disagreement.estimate(generator: generator, pair: pair, trials: settings.measureSamples,
-                                                     seed: settings.seed &+ 1, confidence: 1 - 2 * share)
+        let disagreement = try Disagreement(labelsF: points.measureLabelsF, labelsH: points.measureLabelsH,
+                                            classes: (pair.f.outputSize, pair.h.outputSize), confidence: 1 - 2 * share)
         // Two-sided interval at 1 - 2 share: its upper end alone holds with 1 - share.
         let countsF = try ClassCounts(disagreement.countsF), countsH = try ClassCounts(disagreement.countsH)
         let largestF = try countsF.simultaneousIntervals(confidence: 1 - share).map(\.upperBound)
         let largestH = try countsH.simultaneousIntervals(confidence: 1 - share).map(\.upperBound)
 
-        var sampler = LatentSampler(seed: settings.seed)
-        let x = generator(sampler.latents(settings.samples, shape: generator.inputShape))
-        let found = attack.attack(pair: pair, x: x) { stage in progress(stage, 0.2) }
-        progress("curves", 0.95)
-
-        let finite = (found.best.norms + found.ownF.norms + found.ownH.norms).filter(\.isFinite)
+        let finite = (points.jointNorms + points.normsF + points.normsH).filter(\.isFinite)
         let top = max(finite.max() ?? 1, 1e-12)
-        let points = max(settings.gridPoints, 2)
-        let eta = (1...points).map { top * Double($0) / Double(points) }
+        let gridPoints = max(settings.gridPoints, 2)
+        let eta = (1...gridPoints).map { top * Double($0) / Double(gridPoints) }
         let curve = try TransferCurve.make(eta: eta, delta: disagreement.upper,
                                        measuresF: try ClassMeasures(countsF.empiricalMeasures), largestF: largestF,
                                        measuresH: try ClassMeasures(countsH.empiricalMeasures), largestH: largestH,
-                                       modulus: modulus, joint: found.best.norms, fromF: found.fromF.norms, fromH: found.fromH.norms,
+                                       modulus: modulus, joint: points.jointNorms, fromF: points.fromFNorms, fromH: points.fromHNorms,
                                        confidence: settings.confidence)
         func rate(_ flags: [Bool]) -> Double { Double(flags.filter { $0 }.count) / Double(max(flags.count, 1)) }
-        progress("done", 1)
         return TransferMeasurement(settings: settings, disagreement: disagreement, delta: disagreement.upper,
                                    modulus: modulus.description,
-                                   normsF: found.ownF.norms, normsH: found.ownH.norms, jointNorms: found.best.norms,
-                                   fromFNorms: found.fromF.norms, fromHNorms: found.fromH.norms, attackNorms: found.joint.norms,
-                                   transferRateF: rate(found.transfersF), transferRateH: rate(found.transfersH),
-                                   labelsF: found.labelsF, labelsH: found.labelsH, curve: curve,
-                                   meanImageNorm: sampleNorms(x).reduce(0, +) / Double(max(x.batch, 1)))
+                                   normsF: points.normsF, normsH: points.normsH, jointNorms: points.jointNorms,
+                                   fromFNorms: points.fromFNorms, fromHNorms: points.fromHNorms, attackNorms: points.attackNorms,
+                                   transferRateF: rate(points.transfersF), transferRateH: rate(points.transfersH),
+                                   labelsF: points.labelsF, labelsH: points.labelsH, curve: curve,
+                                   meanImageNorm: points.imageNorms.reduce(0, +) / Double(max(points.imageNorms.count, 1)))
+    }
+}
+
+/// The per-point values of a transfer measurement over a range of its points (see
+/// `RobustnessPoints`): labels of the disagreement samples, and what the attacks found at each
+/// attacked point (+infinity where censored).
+public struct TransferPoints: Codable, Sendable, Equatable {
+    public var measureRange: Range<Int>
+    public var attackedRange: Range<Int>
+    public var measureLabelsF: [Int]
+    public var measureLabelsH: [Int]
+    public var normsF: [Double]
+    public var normsH: [Double]
+    public var jointNorms: [Double]
+    public var fromFNorms: [Double]
+    public var fromHNorms: [Double]
+    public var attackNorms: [Double]
+    public var transfersF: [Bool]
+    public var transfersH: [Bool]
+    public var labelsF: [Int]
+    public var labelsH: [Int]
+    public var imageNorms: [Double]
+
+    /// These points followed by `next` (the ranges that follow these).
+    public func appending(_ next: TransferPoints) -> TransferPoints {
+        precondition(measureRange.upperBound == next.measureRange.lowerBound && attackedRange.upperBound == next.attackedRange.lowerBound)
+        return TransferPoints(
+            measureRange: measureRange.lowerBound..<next.measureRange.upperBound,
+            attackedRange: attackedRange.lowerBound..<next.attackedRange.upperBound,
+            measureLabelsF: measureLabelsF + next.measureLabelsF, measureLabelsH: measureLabelsH + next.measureLabelsH,
+            normsF: normsF + next.normsF, normsH: normsH + next.normsH, jointNorms: jointNorms + next.jointNorms,
+            fromFNorms: fromFNorms + next.fromFNorms, fromHNorms: fromHNorms + next.fromHNorms, attackNorms: attackNorms + next.attackNorms,
+            transfersF: transfersF + next.transfersF, transfersH: transfersH + next.transfersH,
+            labelsF: labelsF + next.labelsF, labelsH: labelsH + next.labelsH, imageNorms: imageNorms + next.imageNorms)
     }
 }

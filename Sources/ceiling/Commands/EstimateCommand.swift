@@ -27,6 +27,9 @@ struct EstimateCommand: ParsableCommand {
     var precision: Double?
     @Option(parsing: .unconditional, help: "The most points --precision may attack per classifier.") var maxSamples: Int = 4096
     @Option(help: CertifiedBoundOption.help) var certify: String = CertifiedBoundOption.defaultValue
+    @Option(help: ShardOption.help) var shard: String?
+    @Option(parsing: .unconditional, help: "Points computed together in every stage that shards can split (default: 32 modulus anchors, 256 class-measure samples, 8 attacked points); shards split only between chunks. Part of the settings: the last digits of the results depend on it, the thread count and the shards do not.")
+    var chunk: Int?
     @Flag(help: "A one-minute look: fewer points, anchors and steps.") var quick = false
     @Flag(help: "Replace an existing output directory.") var force = false
 
@@ -40,12 +43,19 @@ struct EstimateCommand: ParsableCommand {
         }
         if let samples { guard samples >= 1 else { throw ValidationError("--samples must be at least 1") } }
         if let threads { try Limits.checkThreads(threads) }
+        if let chunk { guard chunk >= 1 else { throw ValidationError("--chunk must be at least 1") } }
         if let precision {
             guard precision.isFinite, precision > 0 else { throw ValidationError("--precision must be a positive relative half-width such as 0.1") }
             guard maxSamples >= 1 else { throw ValidationError("--max-samples must be at least 1") }
         }
         _ = try levels()
         _ = try CertifiedBoundOption.parse(certify)
+        if let shard {
+            _ = try ShardOption.parse(shard)
+            guard precision == nil else {
+                throw ValidationError("--precision chooses the number of points from the intervals of all of them, which no shard sees; give the number with --samples to split a run into shards")
+            }
+        }
         _ = try OutputFiles.checkResultFolder(out, force: force)
     }
 
@@ -75,53 +85,43 @@ struct EstimateCommand: ParsableCommand {
     func run() throws {
         if let threads { EngineThreads.count = threads }
         // Every input is checked before the output directory is touched.
-        let g = try ModelPair.generator(generator)
-        let fs = try classifierPaths().map { try ModelPair.classifier($0, for: g) }
-        let floats = g.inputSize + g.outputSize
+        let inputs = try EstimateInputs.load(generator: generator, classifiers: classifierPaths(), realData: realDataPath(), realLabels: realLabels)
+        let floats = inputs.generator.inputSize + inputs.generator.outputSize
         try Limits.checkPoints(samples ?? 0, floatsPerPoint: floats, copies: 16, option: "--samples")
         if precision != nil { try Limits.checkPoints(maxSamples, floatsPerPoint: floats, copies: 16, option: "--max-samples") }
-        let real = try RealDataFile.load(images: realDataPath(), labels: realLabels, generator: g, classes: fs.map(\.classCount))
-        let outURL = URL(fileURLWithPath: out)
-        // --force replaces an earlier result, never an unrelated folder or a file.
-        if try OutputFiles.checkResultFolder(out, force: force) { try FileManager.default.removeItem(at: outURL) }
-        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         var settings = quick ? EstimateSettings.quick(seed: seed) : EstimateSettings.standard(seed: seed)
         if let samples { settings.samples = samples }
         if let epsilon { settings.epsilon = epsilon }
         settings.confidence = confidence
         settings.percentiles = try levels()
         settings.certifiedBounds = try CertifiedBoundOption.parse(certify)
+        settings.chunk = chunk
         if let precision {
             settings.precision = precision
             settings.maxSamples = max(maxSamples, settings.samples)
         }
-        let name = { (m: Model) in URL(fileURLWithPath: m.path).deletingPathExtension().lastPathComponent }
-        var results = EstimateResults(
-            status: "partial", ceilingVersion: CeilingVersion.string, seed: seed, settings: settings,
-            models: try ([g] + fs).map { m in
-                EstimateResults.ModelRecord(name: name(m), path: m.path, role: m.role.rawValue, sha256: try sha256(m.path), parameters: m.parameterCount)
-            },
-            latentDimension: g.inputSize, expectedLatentNorm: 0)
-        if let real {
-            results.realData = EstimateResults.DataRecord(path: real.path, sha256: try sha256(real.path), images: real.data.images.batch,
-                                                          labelsPath: real.labelsPath)
+        var header = EstimateResults(status: "partial", ceilingVersion: CeilingVersion.string, seed: seed, settings: settings,
+                                     models: try inputs.modelRecords(), latentDimension: inputs.generator.inputSize, expectedLatentNorm: 0)
+        header.realData = try inputs.dataRecord()
+        let outURL = try EstimateOutput.prepare(out, force: force)
+        let estimate = inputs.estimate(settings)
+        guard let shard = try shard.map(ShardOption.parse) else {
+            _ = try EstimateOutput.run(estimate, header: header, points: nil, into: outURL)
+            if quick {
+                print("\nnote: --quick attacks \(settings.samples) points per classifier, so the intervals above are wide; the default run attacks \(EstimateSettings.standard().samples).")
+            }
+            return
         }
-        let writer = ResultsWriter(directory: outURL)
-        try writer.write(results)
         let progress = Progress(total: 1)
-        let estimate = CeilingEstimate(generator: g.graph, classifiers: fs.map { .init(name: name($0), map: $0.map) }, settings: settings,
-                                       realData: real?.data)
-        try estimate.run(into: &results, progress: { progress.update($0, fraction: $1) }, checkpoint: { try? writer.write($0) })
+        let start = Date()
+        let points = try estimate.points(shard) { progress.update("shard \(shard): \($0)", fraction: $1) }
         progress.finish()
-        results.status = "complete"
-        try writer.write(results)
-        _ = try writer.writeTables(results)
-        let plots = try PlotWriter(directory: outURL).writeAll(results)
-        print(EstimateReport(results: results).text)
-        if quick {
-            print("\nnote: --quick attacks \(settings.samples) points per classifier, so the intervals above are wide; the default run attacks \(EstimateSettings.standard().samples).")
-        }
-        print("\nwrote \(out)/results.json, \(out)/robustness.csv, \(out)/percentiles.csv and \(plots.count) plots (\(plots.joined(separator: ", ")))")
+        let record = ShardRecord(shard: shard, header: header, points: points, seconds: Date().timeIntervalSince(start))
+        let path = outURL.appendingPathComponent(ShardRecord.fileName).path
+        try OutputFiles.write(record.json(), to: path)
+        let ranges = points.ranges.map { "\($0.stage) \($0.range.lowerBound)..<\($0.range.upperBound)" }.joined(separator: ", ")
+        print("shard \(shard): \(ranges)")
+        print("wrote \(path) in \(String(format: "%.1f", record.seconds)) s; join the shards with `ceiling merge SHARD_DIR... --out DIR`")
     }
 
     /// A file in the generator's folder, as relative as --generator itself (results.json records
@@ -136,10 +136,5 @@ struct EstimateCommand: ParsableCommand {
         if let realData { return realData }
         let bundled = besideGenerator("real_digits.npy")
         return generator == "generators/dcgan.bin" && FileManager.default.fileExists(atPath: bundled) ? bundled : nil
-    }
-
-    private func sha256(_ path: String) throws -> String {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -16,7 +16,8 @@ enum OutputFiles {
     }
 
     /// The output folder of an estimate: refused when empty or a file; an existing folder only
-    /// with `force`, and then only when it is empty or holds a results.json (a previous result).
+    /// with `force`, and then only when it is empty or holds a results.json or shard.json (a previous
+    /// result).
     /// Returns whether an existing result folder is to be replaced.
     static func checkResultFolder(_ path: String, force: Bool) throws -> Bool {
         guard !path.isEmpty else { throw ValidationError("--out needs a folder path (got an empty string)") }
@@ -30,8 +31,8 @@ enum OutputFiles {
         }
         guard force else { throw ValidationError("\(path) exists; pass --force to replace it or choose another --out") }
         let contents = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        guard contents.isEmpty || contents.contains("results.json") else {
-            throw ValidationError("\(path) is not an output folder of ceiling (no results.json in it); --force will not delete it, choose another --out")
+        guard contents.isEmpty || contents.contains("results.json") || contents.contains(ShardRecord.fileName) else {
+            throw ValidationError("\(path) is not an output folder of ceiling (no results.json or \(ShardRecord.fileName) in it); --force will not delete it, choose another --out")
         }
         try checkFolderWritable(parent(of: path), for: path, option: "--out")
         return true
