@@ -32,11 +32,22 @@ public struct MaxPool2d: NetworkOperation {
                                 let (h0, h1, _, _, _) = pool.window(i, 0, h, w)
                                 var j = 0
                                 while j < ow {
-                                    if interior.contains(j) && j + 8 <= interior.upperBound {
-                                        let (best, where_) = maxOfEight(plane, width: w, rows: h0..<h1, firstColumn: j * pool.stride.1 - pool.padding.1)
-                                        UnsafeMutableRawPointer(out.baseAddress! + row + j).storeBytes(of: best, as: SIMD8<Float>.self)
-                                        UnsafeMutableRawPointer(at.baseAddress! + row + j).storeBytes(of: where_ &+ offset, as: SIMD8<Int32>.self)
-                                        j += 8
+                                    let lanes = min(8, ow - j), firstColumn = j * pool.stride.1 - pool.padding.1
+                                    // The last group of a row may be short: its spare lanes read on
+                                    // into the next row (never past the tensor) and are not stored.
+                                    let lastRead = (h1 - 1) * w + firstColumn + 7 * pool.stride.1 + pool.kernel.1 - 1
+                                    if interior.contains(j) && j + lanes <= interior.upperBound && lastRead < xs.count - p * inPlane {
+                                        let (best, where_) = maxOfEight(plane, width: w, rows: h0..<h1, firstColumn: firstColumn)
+                                        if lanes == 8 {
+                                            UnsafeMutableRawPointer(out.baseAddress! + row + j).storeBytes(of: best, as: SIMD8<Float>.self)
+                                            UnsafeMutableRawPointer(at.baseAddress! + row + j).storeBytes(of: where_ &+ offset, as: SIMD8<Int32>.self)
+                                        } else {
+                                            for k in 0..<lanes {
+                                                out[row + j + k] = best[k]
+                                                at[row + j + k] = where_[k] &+ offset
+                                            }
+                                        }
+                                        j += lanes
                                     } else {
                                         let (_, _, w0, w1, _) = pool.window(i, j, h, w)
                                         let (best, where_) = maxOfWindow(plane, width: w, rows: h0..<h1, columns: w0..<w1)

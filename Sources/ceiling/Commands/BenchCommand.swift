@@ -49,7 +49,7 @@ struct BenchCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let suite = BenchSuite(batch: batch, deepFoolBatch: deepfoolBatch, anchors: anchors, ascentSteps: ascentSteps, directory: directory)
-        let workloads = try suite.workloads().filter { only == nil || $0.key.contains(only!) }
+        let workloads = try suite.workloads(only: only)
         let torch = noTorch ? nil : startTorch()
         defer { torch?.close() }
 
