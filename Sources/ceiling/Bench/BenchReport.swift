@@ -23,14 +23,15 @@ struct BenchReport {
     func printTable() {
         print("threads \(threads), batch \(batch), median of \(repeats)" + (torchVersion.map { ", PyTorch \($0) CPU" } ?? ""))
         print(peak.description)
-        let header = ["workload", "unit", "ceiling", "PyTorch", "ratio", "ceiling GFLOP/s", "PyTorch GFLOP/s"]
+        let header = ["workload", "unit", "ceiling", "PyTorch", "ratio", "ceiling GFLOP/s", "ceiling % of peak",
+                      "PyTorch GFLOP/s", "PyTorch % of peak"]
         let rows = results.map { r -> [String] in
             let w = r.workload
-            let ours = Self.format(w.figure(r.ours), w.unit)
-            let mine = String(format: "%.1f (%.0f%%)", r.ours.gflops(w.flopsPerSample), 100 * r.ours.gflops(w.flopsPerSample) / peak.gflops)
-            guard let theirs = r.theirs, let ratio = r.ratio else { return [w.label, w.unit.rawValue, ours, "-", "-", mine, "-"] }
-            return [w.label, w.unit.rawValue, ours, Self.format(w.figure(theirs), w.unit), String(format: "%.2f", ratio), mine,
-                    String(format: "%.1f (%.0f%%)", theirs.gflops(w.flopsPerSample), 100 * theirs.gflops(w.flopsPerSample) / peak.gflops)]
+            let ours = [Self.format(w.figure(r.ours), w.unit)]
+            let mine = speed(r.ours, w)
+            guard let theirs = r.theirs, let ratio = r.ratio else { return [w.label, w.unit.rawValue] + ours + ["-", "-"] + mine + ["-", "-"] }
+            return [w.label, w.unit.rawValue] + ours + [Self.format(w.figure(theirs), w.unit), String(format: "%.2f", ratio)]
+                + mine + speed(theirs, w)
         }
         for line in TextTable(header: header, rows: rows).lines() { print(line) }
         for r in results where r.workload.unit != .imagesPerSecond {
@@ -45,11 +46,18 @@ struct BenchReport {
         print("load average (1 min) before \(Self.format(load.before)), after \(Self.format(load.after))")
     }
 
+    /// A run's GFLOP/s and its share of the machine's peak (`MachinePeak`), as table cells.
+    private func speed(_ run: BenchRun, _ workload: BenchWorkload) -> [String] {
+        let gflops = run.gflops(workload.flopsPerSample)
+        return [String(format: "%.1f", gflops), String(format: "%.0f%%", 100 * gflops / peak.gflops)]
+    }
+
     /// `ceiling bench --json`; PyTorch's fields and the load averages are left out when absent.
     struct Record: Encodable {
         struct Workload: Encodable {
             let key: String, label: String, unit: String
-            let ceiling: Double, ceilingSeconds: Double, ceilingWork: Double, ceilingGflops: Double, flopsPerSample: Double
+            let ceiling: Double, ceilingSeconds: Double, ceilingWork: Double, ceilingGflops: Double, ceilingPeakFraction: Double
+            let flopsPerSample: Double
             let torch: Double?, torchSeconds: Double?, torchWork: Double?, torchGflops: Double?, ratio: Double?
             let check: Double?
         }
@@ -65,7 +73,8 @@ struct BenchReport {
             let w = r.workload, theirs = r.ratio == nil ? nil : r.theirs
             return Record.Workload(
                 key: w.key, label: w.label, unit: w.unit.rawValue, ceiling: w.figure(r.ours), ceilingSeconds: r.ours.seconds,
-                ceilingWork: r.ours.work.units, ceilingGflops: r.ours.gflops(w.flopsPerSample), flopsPerSample: w.flopsPerSample,
+                ceilingWork: r.ours.work.units, ceilingGflops: r.ours.gflops(w.flopsPerSample),
+                ceilingPeakFraction: r.ours.gflops(w.flopsPerSample) / peak.gflops, flopsPerSample: w.flopsPerSample,
                 torch: theirs.map { w.figure($0) }, torchSeconds: theirs?.seconds, torchWork: theirs?.work.units,
                 torchGflops: theirs?.gflops(w.flopsPerSample), ratio: r.ratio, check: r.check)
         }

@@ -20,16 +20,27 @@ struct BenchSuite {
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
-    func workloads() throws -> [BenchWorkload] {
-        var rng = SeededGenerator(seed: 3)
-        let images = try classifierInputs(&rng)
-        var list = try generatorWorkloads(&rng)
+    /// The workloads whose key contains `only` (all when nil). Networks none of whose workloads
+    /// are selected are not set up at all, so that timing or profiling one workload does not wait
+    /// for the others' weights and reference outputs. Each network draws from its own generator,
+    /// so a workload gets the same inputs whichever others run beside it.
+    func workloads(only: String? = nil) throws -> [BenchWorkload] {
+        func selected(_ key: String) -> Bool { only.map { key.contains($0) } ?? true }
+        var inputSource = SeededGenerator(seed: 3)
+        let images = try classifierInputs(&inputSource)
+        var list = [BenchWorkload]()
+        if ["dcgan32_generate", "dcgan32_modulus"].contains(where: selected) {
+            var rng = SeededGenerator(seed: 4)
+            list += try generatorWorkloads(&rng)
+        }
         let bundled: [(name: String, label: String, deepFoolOnly: Bool)] = [
             ("lenet", "LeNet-5 (generators/lenet.bin)", false),
             ("lenet_pgd", "LeNet-5 PGD (generators/lenet_pgd.bin)", true),
             ("resnet", "ResNet-18 w16 (generators/resnet.bin)", false),
         ]
-        for model in bundled {
+        for (index, model) in bundled.enumerated() {
+            let kinds = model.deepFoolOnly ? ["deepfool"] : Self.classifierKinds
+            guard kinds.contains(where: { selected("\(model.name)_\($0)") }) else { continue }
             let file = "generators/\(model.name).bin"
             guard FileManager.default.fileExists(atPath: file) else {
                 BenchTorchServer.note("\(file) not found (run from the repository root); its workloads skipped")
@@ -37,15 +48,22 @@ struct BenchSuite {
             }
             let loaded = try Model.load(file)
             let spec: [String: Any] = ["kind": "file", "path": file]
+            var rng = SeededGenerator(seed: UInt64(5 + index))
             let all = try classifierWorkloads(model.name, model.label, loaded.graph, at: loaded.logits, spec, images, &rng)
             list += model.deepFoolOnly ? all.filter { $0.key.hasSuffix("deepfool") } : all
         }
-        let resnet = ReferenceNetworks.cifarResNet18(width: 64, classes: 10, seed: 2)
-        try BenchWeights.write(resnet, to: path("resnet18.safetensors"))
-        let spec: [String: Any] = ["kind": "reference", "arch": "resnet18", "width": 64, "classes": 10, "weights": path("resnet18.safetensors")]
-        list += try classifierWorkloads("resnet18", "ResNet-18 w64 (CIFAR, random)", resnet, at: resnet.output, spec, images, &rng)
-        return list
+        if Self.classifierKinds.contains(where: { selected("resnet18_\($0)") }) {
+            let resnet = ReferenceNetworks.cifarResNet18(width: 64, classes: 10, seed: 2)
+            try BenchWeights.write(resnet, to: path("resnet18.safetensors"))
+            let spec: [String: Any] = ["kind": "reference", "arch": "resnet18", "width": 64, "classes": 10, "weights": path("resnet18.safetensors")]
+            var rng = SeededGenerator(seed: UInt64(5 + bundled.count))
+            list += try classifierWorkloads("resnet18", "ResNet-18 w64 (CIFAR, random)", resnet, at: resnet.output, spec, images, &rng)
+        }
+        return list.filter { selected($0.key) }
     }
+
+    /// The workloads each classifier gives, as its keys end.
+    private static let classifierKinds = ["forward", "input_grad", "deepfool"]
 
     /// The first images of generators/real_digits.npy (Gaussian noise when it is missing).
     private func classifierInputs(_ rng: inout SeededGenerator) throws -> Tensor {

@@ -20,7 +20,9 @@ struct BenchCommand: ParsableCommand {
             ceiling's (above 1: ceiling is faster); for DeepFool the unit is a sample-iteration \
             and for the ascent a gradient evaluation, which makes the two comparable when \
             rounding ends a sample one iteration apart. GFLOP/s count the convolutions and \
-            linear layers from the graph's shapes (a pulled-back cotangent counts as a forward). \
+            linear layers from the graph's shapes (a pulled-back cotangent counts as a forward); the \
+            share of the peak divides them by threads x clock (cpu MHz) x FP32 FLOPs per cycle of the \
+            widest FMA the CPU reports (64 with AVX-512, two units assumed), a nominal figure. \
             Run from the repository root; pass --python with an interpreter that has torch.
             """)
 
@@ -49,7 +51,7 @@ struct BenchCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let suite = BenchSuite(batch: batch, deepFoolBatch: deepfoolBatch, anchors: anchors, ascentSteps: ascentSteps, directory: directory)
-        let workloads = try suite.workloads().filter { only == nil || $0.key.contains(only!) }
+        let workloads = try suite.workloads(only: only)
         let torch = noTorch ? nil : startTorch()
         defer { torch?.close() }
 
