@@ -13,6 +13,8 @@ code, so that checkpoints trained elsewhere load with `load_state_dict` (through
 - TorchvisionResNet18: torchvision's ImageNet ResNet-18 (7x7 stem and max pool), same
   parameter names as torchvision.models.resnet18, so its weights load unchanged.
 - LeNet5: the LeNet-5 layout (conv-pool-act twice, three linear layers).
+- DigitCNN: a small all-convolutional classifier (train_dcgan.py's auxiliary classifier, kept
+  apart in design from the LeNet and ResNet that judge the generator).
 - MLPGenerator and VAEDecoder: fully connected generators.
 
 Every constructor takes plain numbers and strings, and every forward() is a straight line
@@ -29,7 +31,7 @@ import torch.nn.functional as F
 
 __all__ = [
     "DCGANGenerator", "DCGANGenerator32", "DCGANGenerator32OneByOne", "DCGANDiscriminator",
-    "CIFARResNet18", "TorchvisionResNet18", "LeNet5", "MLPGenerator", "VAEDecoder",
+    "CIFARResNet18", "TorchvisionResNet18", "LeNet5", "DigitCNN", "MLPGenerator", "VAEDecoder",
     "dcgan_weights_init",
 ]
 
@@ -344,6 +346,27 @@ class LeNet5(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.features(x)
         x = torch.flatten(x, 1)
+        return self.classifier(x)
+
+
+class DigitCNN(nn.Module):
+    """Five 3x3 convolutions (32, 64, 64, 128, 128 channels; strides 1, 2, 1, 2, 2; batch norm
+    and ReLU after each but the first, ReLU alone there), global average pool, linear:
+    32 -> 16 -> 8 -> 4. Input [N, 3, 32, 32]; output logits. Keys: features.<i>, classifier.
+    """
+
+    def __init__(self, num_classes: int = 10, in_channels: int = 3):
+        super().__init__()
+        layers = [nn.Conv2d(in_channels, 32, 3, 1, 1), nn.ReLU(True)]
+        cin = 32
+        for cout, stride in ((64, 2), (64, 1), (128, 2), (128, 2)):
+            layers += [nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True)]
+            cin = cout
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Linear(cin, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.features(x).mean((2, 3))
         return self.classifier(x)
 
 

@@ -18,7 +18,14 @@ The generator is always the standard four-stage DCGAN; what trains it is chosen 
 - an exponential moving average of the generator's weights (--ema DECAY, 0 = none). The
   average is the generator that is evaluated, kept and exported; its batch-norm statistics are
   re-estimated for the averaged weights on fixed latents before each use (averaging the
-  running statistics of the trained weights would not match the averaged weights).
+  running statistics of the trained weights would not match the averaged weights),
+- an information-maximising term in the generator's loss (--info-weight W, 0 = none): W times
+  [mean entropy of an auxiliary classifier's prediction per sample] minus [entropy of its
+  batch-mean prediction] (CatGAN, Springenberg 2016), which pushes towards samples the
+  classifier is sure of and an even class mix. The auxiliary classifier (a DigitCNN, see
+  aux_classifier.py) is trained here on the training digits for --aux-epochs before the game,
+  frozen, and saved as aux_classifier.pt in --out (reused from there, or from --aux-classifier);
+  it is not one of the bundled classifiers that score the generator.
 
 Every --eval-every iterations the (averaged) generator is scored by generator_quality.py
 (ResNet confident share, class shares, classifier disagreement on 2,000 samples; the
@@ -45,8 +52,9 @@ import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import aux_classifier as aux  # noqa: E402
 import generator_quality as quality  # noqa: E402
-from models import DCGANDiscriminator, DCGANGenerator32, dcgan_weights_init  # noqa: E402
+from models import DCGANDiscriminator, DCGANGenerator32, DigitCNN, dcgan_weights_init  # noqa: E402
 
 
 def to_x(u8):
@@ -105,6 +113,27 @@ def recalibrate_bn(g, nz, batches=16, batch=128, seed=4321):
     g.eval()
 
 
+def auxiliary_classifier(a, xs):
+    """The frozen auxiliary classifier of the information term and its training record: loaded
+    from --aux-classifier or OUT/aux_classifier.pt when there, else trained and saved there."""
+    path = a.aux_classifier or os.path.join(a.out, "aux_classifier.pt")
+    if os.path.exists(path):
+        s = torch.load(path, weights_only=False)
+        net = DigitCNN(10)
+        net.load_state_dict(s["state_dict"])
+        net.eval()
+        for p in net.parameters():
+            p.requires_grad_(False)
+        print(f"auxiliary classifier from {path}: {s['info']}", flush=True)
+        return net, s["info"]
+    ys = np.load(a.data + "_y.npy")
+    net, info = aux.train(xs, ys, to_x, epochs=a.aux_epochs, seed=a.seed,
+                          log=lambda m: print(m, flush=True))
+    torch.save({"state_dict": net.state_dict(), "info": info}, path + ".tmp")
+    os.replace(path + ".tmp", path)
+    return net, info
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="prefix of make_digits.py output (PREFIX_x.npy)")
@@ -123,6 +152,10 @@ def main():
     ap.add_argument("--beta1", type=float, default=0.5)
     ap.add_argument("--beta2", type=float, default=0.999)
     ap.add_argument("--ema", type=float, default=0.0, help="decay of the generator weight average; 0 = none")
+    ap.add_argument("--info-weight", type=float, default=0.0,
+                    help="weight of the information-maximising term in the generator loss; 0 = none")
+    ap.add_argument("--aux-epochs", type=float, default=1.0, help="training length of the auxiliary classifier")
+    ap.add_argument("--aux-classifier", help="use this saved auxiliary classifier (aux_classifier.pt) instead")
     ap.add_argument("--d-warmup", type=int, default=0, help="discriminator-only iterations before the game")
     ap.add_argument("--eval-every", type=int, default=500, help="iterations between quality scores; 0 = never")
     ap.add_argument("--eval-n", type=int, default=2000)
@@ -155,6 +188,9 @@ def main():
     optG = torch.optim.Adam(G.parameters(), lr=a.lr_g, betas=(a.beta1, a.beta2))
     optD = torch.optim.Adam(D.parameters(), lr=a.lr_d, betas=(a.beta1, a.beta2))
     classifiers = quality.load_classifiers() if a.eval_every else None
+    C, aux_info = None, None
+    if a.info_weight:
+        C, aux_info = auxiliary_classifier(a, xs)
     gen = torch.Generator().manual_seed(a.seed + 1)
     fixed_z = torch.randn(64, a.nz, 1, 1, generator=torch.Generator().manual_seed(1234))
     it, elapsed, best = 0, 0.0, None
@@ -172,7 +208,7 @@ def main():
     def info(extra=None):
         d = {"iterations": it, "d_warmup": a.d_warmup, "epochs": max(0, it - a.d_warmup) / iters_per_epoch,
              "train_seconds": round(elapsed, 1), "threads": a.threads, "args": vars(a),
-             "train_samples": n, "torch": torch.__version__}
+             "train_samples": n, "torch": torch.__version__, "auxiliary_classifier": aux_info}
         d.update(extra or {})
         return d
 
@@ -242,6 +278,9 @@ def main():
         if not warm:
             optG.zero_grad(set_to_none=True)
             lossG = g_loss(a.loss, D(fake))
+            if C is not None:
+                info_value = aux.info_term(C(aux.augment(fake, gen)))
+                lossG = lossG + a.info_weight * info_value
             lossG.backward()
             optG.step()
             if a.ema:
@@ -257,7 +296,8 @@ def main():
         if it % 50 == 0:
             print(f"iter {it}/{total_iters + a.d_warmup}{' (D warm-up)' if warm else ''} "
                   f"epoch {max(0, it - a.d_warmup) / iters_per_epoch:.2f} lossD {lossD.item():.3f}"
-                  f"{'' if warm else f' lossG {lossG.item():.3f}'} D(x) {d_real.mean():.2f} "
+                  f"{'' if warm else f' lossG {lossG.item():.3f}'}"
+                  f"{f' info {info_value.item():.3f}' if C is not None and not warm else ''} D(x) {d_real.mean():.2f} "
                   f"D(G(z)) {d_fake.mean():.2f} (logits) {elapsed / 60:.1f} min", flush=True)
         done = it == total_iters + a.d_warmup
         stop = done or (a.max_minutes and elapsed > a.max_minutes * 60)
