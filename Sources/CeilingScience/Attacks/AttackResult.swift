@@ -40,13 +40,20 @@ public struct AttackResult: Sendable {
     /// Takes sample `n` of `other` where it is a verified adversary of smaller norm.
     public mutating func keepBetter(_ other: AttackResult) {
         precondition(other.count == count)
-        let size = perturbations.sampleSize
-        for n in 0..<count where other.success[n] && other.norms[n] < norms[n] {
-            norms[n] = other.norms[n]
-            success[n] = true
-            adversarialLabels[n] = other.adversarialLabels[n]
-            for i in 0..<size { perturbations.data[n * size + i] = other.perturbations.data[n * size + i] }
+        for n in 0..<count where other.success[n] {
+            keepIfSmaller(n, norm: other.norms[n], label: other.adversarialLabels[n], from: other.perturbations, row: n)
         }
+    }
+
+    /// Makes row `row` of `candidates` sample `n`'s adversary when its norm is smaller than the
+    /// one held (the caller has checked that it changes the label).
+    mutating func keepIfSmaller(_ n: Int, norm: Double, label: Int, from candidates: Tensor, row: Int) {
+        guard norm < norms[n] else { return }
+        let size = perturbations.sampleSize
+        norms[n] = norm
+        success[n] = true
+        adversarialLabels[n] = label
+        for i in 0..<size { perturbations.data[n * size + i] = candidates.data[row * size + i] }
     }
 }
 

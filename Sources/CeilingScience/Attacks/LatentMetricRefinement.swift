@@ -69,11 +69,8 @@ public struct LatentMetricRefinement: Sendable {
             let margins = MinimalNormRefinement.margins(f?.value ?? classifier(image), rowLabels)
             let difference = shifted(image, by: clean, scale: -1)
             let distances = sampleNorms(difference)
-            for (j, s) in rows.enumerated() where iteration > 0 && margins[j].margin < 0 && distances[j] < result.norms[s] {
-                result.norms[s] = distances[j]
-                result.success[s] = true
-                result.adversarialLabels[s] = margins[j].runnerUp
-                for i in 0..<d { result.perturbations.data[s * d + i] = r.data[j * d + i] }
+            for (j, s) in rows.enumerated() where iteration > 0 && margins[j].margin < 0 {
+                result.keepIfSmaller(s, norm: distances[j], label: margins[j].runnerUp, from: r, row: j)
             }
             guard let g, let f else { break }
             if iteration > 0 {

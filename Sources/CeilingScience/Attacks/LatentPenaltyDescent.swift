@@ -52,11 +52,8 @@ public struct LatentPenaltyDescent: Sendable {
             var difference = g.value
             for i in 0..<difference.count { difference.data[i] -= clean.data[i] }
             let distances = sampleNorms(difference)
-            for s in 0..<n where margins[s].margin < 0 && distances[s] < result.norms[s] {
-                result.norms[s] = distances[s]
-                result.success[s] = true
-                result.adversarialLabels[s] = margins[s].runnerUp
-                for i in 0..<d { result.perturbations.data[s * d + i] = r.data[s * d + i] }
+            for s in 0..<n where margins[s].margin < 0 {
+                result.keepIfSmaller(s, norm: distances[s], label: margins[s].runnerUp, from: r, row: s)
             }
             // d/dx of the loss: 2 (g - g0) + c * grad(margin) while the penalty is active.
             let weights = (0..<n).map { margins[$0].margin + kappa > 0 ? c[$0] : 0 }

@@ -64,11 +64,8 @@ public struct MinimalNormRefinement: Sendable {
             let linear = map.linearize(shifted(x, by: delta))
             let margins = Self.margins(linear.value, labels)
             let norms = sampleNorms(delta)
-            for s in 0..<n where margins[s].margin < 0 && norms[s] < result.norms[s] {
-                result.norms[s] = norms[s]
-                result.success[s] = true
-                result.adversarialLabels[s] = margins[s].runnerUp
-                for i in 0..<size { result.perturbations.data[s * size + i] = delta.data[s * size + i] }
+            for s in 0..<n where margins[s].margin < 0 {
+                result.keepIfSmaller(s, norm: norms[s], label: margins[s].runnerUp, from: delta, row: s)
             }
             if step == steps - 1 { break }
             let gradient = linear.vjp(Self.marginCotangent(margins, labels, classes: k))
