@@ -20,7 +20,7 @@ if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! comm
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends slurmctld slurmd slurm-client munge >/dev/null
 fi
 
-scratch=$(mktemp -d /tmp/ceiling-slurm.XXXXXX)
+scratch=$(mktemp -d -t ceiling-slurm.XXXXXX)
 chmod 755 "$scratch"
 daemons=()
 cleanup() {
@@ -38,11 +38,10 @@ trap cleanup EXIT
 # munge, on its own socket, as the munge user.
 mkdir -p "$scratch/munge"
 chown munge:munge "$scratch/munge"
-if [ ! -f /etc/munge/munge.key ]; then mungekey --create; fi
-chown munge:munge /etc/munge/munge.key
-chmod 600 /etc/munge/munge.key
-runuser -u munge -- munged --socket="$scratch/munge/socket" --pid-file="$scratch/munge/munged.pid" \
-    --log-file="$scratch/munge/munged.log" --seed-file="$scratch/munge/seed"
+# A key of its own in the scratch folder: the machine's munge set-up is left as it is.
+runuser -u munge -- mungekey --create --keyfile="$scratch/munge/munge.key"
+runuser -u munge -- munged --key-file="$scratch/munge/munge.key" --socket="$scratch/munge/socket" \
+    --pid-file="$scratch/munge/munged.pid" --log-file="$scratch/munge/munged.log" --seed-file="$scratch/munge/seed"
 for _ in $(seq 50); do [ -s "$scratch/munge/munged.pid" ] && break; sleep 0.1; done
 daemons+=("$(cat "$scratch/munge/munged.pid")")
 
