@@ -91,14 +91,14 @@ t0=$(seconds)
 t1=$(seconds)
 
 echo "sharded: scripts/slurm/submit.sh 3 ... ${options[*]} (1 CPU per task)"
-read -r array merge < <(CEILING=$ceiling SBATCH_EXTRA="--cpus-per-task=1" scripts/slurm/submit.sh 3 "$scratch/work" "$scratch/merged" "${options[@]}")
+read -r array merge < <(CEILING=$ceiling SBATCH_EXTRA="--cpus-per-task=1" scripts/slurm/submit.sh 3 "$scratch/jobs" "$scratch/merged" "${options[@]}")
 jobs="$array $merge"
 t2=$(seconds)
 while [ -n "$(squeue -h -j "$array,$merge" 2>/dev/null)" ]; do sleep 1; done
 t3=$(seconds)
 jobs=
 grep -h "JobId=" "$scratch/jobcomp.txt" | sed 's/ /\n/g' | grep -E '^(JobId|JobName|JobState|ExitCode)=' | paste -d' ' - - - - || true
-[ -f "$scratch/merged/results.json" ] || { echo "Error: the merge wrote no results (logs: $scratch/work/logs)" >&2; exit 1; }
+[ -f "$scratch/merged/results.json" ] || { echo "Error: the merge wrote no results (logs: $scratch/jobs/logs)" >&2; exit 1; }
 
 python3 - "$scratch" <<'PY'
 import json, sys
@@ -110,7 +110,7 @@ def load(folder):
 whole, _ = load("whole")
 merged, seconds = load("merged")
 for i in (1, 2, 3):
-    with open(f"{scratch}/work/shard-{i}/shard.json") as f:
+    with open(f"{scratch}/jobs/shard-{i}/shard.json") as f:
         record = json.load(f)
     print(f"shard {i}/3: {record['seconds']:.1f} s computing its points")
 same = json.dumps(whole, sort_keys=True) == json.dumps(merged, sort_keys=True)
@@ -119,5 +119,5 @@ print("merged results.json equal to the unsharded one (stage_seconds aside):", s
 print("robustness.csv and percentiles.csv identical:", csv)
 sys.exit(0 if same and csv else 1)
 PY
-grep -h "merged 3 shards" "$scratch/work/logs/merge.out"
+grep -h "merged 3 shards" "$scratch/jobs/logs/merge.out"
 printf 'unsharded run %.1f s; array + merge %.1f s from submission to the end\n' "$(echo "$t1 - $t0" | bc)" "$(echo "$t3 - $t2" | bc)"
