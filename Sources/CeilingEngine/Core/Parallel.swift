@@ -41,3 +41,24 @@ func forEachBlock(total: Int, blockSize: Int, _ body: (Range<Int>) -> Void) {
 func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
     forEachBlock(total: count, blockSize: 1 << 18, body)
 }
+
+/// `body` for every index of `0..<count`, up to `EngineThreads.count` at a time, in index order;
+/// the error of the lowest failing index is rethrown.
+///
+/// For independent pieces of work each too small to keep the threads busy inside the engine (a
+/// few points' attacks on a small network, one point's decision-based search): the engine then
+/// runs their passes side by side instead of one narrow pass after another. A piece's result
+/// depends on its index alone, so the thread count never changes the results.
+public func concurrentMap<T>(_ count: Int, _ body: (Int) throws -> T) throws -> [T] {
+    let results = UnsafeMutableBufferPointer<Result<T, any Error>?>.allocate(capacity: max(count, 1))
+    results.initialize(repeating: nil)
+    defer {
+        _ = results.deinitialize()
+        results.deallocate()
+    }
+    nonisolated(unsafe) let slots = results
+    forEachBlock(total: count, blockSize: 1) { range in
+        for index in range { slots[index] = Result { try body(index) } }
+    }
+    return try (0..<count).map { try results[$0]!.get() }
+}

@@ -139,9 +139,10 @@ public struct RobustnessStudy: Sendable {
     /// The per-point stage for class-measure samples `measure` and attacked points `attacked`:
     /// every attack at every point, `chunks.points` points at a time (nil: all together) and the
     /// class-measure samples `chunks.measure` at a time (nil: 256), each chunk starting at a
-    /// multiple of its size so that a point's results depend on its own chunk alone. The
-    /// projection classifier's search runs point by point (its query batches would otherwise mix
-    /// the points of a chunk).
+    /// multiple of its size so that a point's results depend on its own chunk alone; chunks run
+    /// side by side, as many as the engine has threads. The projection classifier's search runs
+    /// point by point, the points side by side (its query batches would otherwise mix the points
+    /// of a chunk).
     public func points(measure: Range<Int>, attacked: Range<Int>, chunks: (measure: Int, points: Int)? = nil,
                        progress: (String, Double) -> Void = { _, _ in }) throws -> (RobustnessPoints, Adversaries) {
         progress("class measures", 0)
@@ -157,11 +158,17 @@ public struct RobustnessStudy: Sendable {
             unconstrained: wants.contains(.unconstrained) ? [] : nil, projection: nil)
         var adversaries = Adversaries()
         let size = max(chunks?.points ?? attacked.count, 1)
-        for first in stride(from: attacked.lowerBound, to: attacked.upperBound, by: size) {
-            let range = first..<min(first + size, attacked.upperBound)
-            let (part, found) = try attack(latents(range), at: range, after: measure.upperBound) { stage, fraction in
-                progress(stage, (Double(first - attacked.lowerBound) + fraction * Double(range.count)) / Double(attacked.count))
+        let ranges = stride(from: attacked.lowerBound, to: attacked.upperBound, by: size).map { $0..<min($0 + size, attacked.upperBound) }
+        let parts = try withoutActuallyEscaping(progress) { progress in
+            let report = SharedProgress(progress)
+            return try concurrentMap(ranges.count) { chunk in
+                let range = ranges[chunk]
+                return try attack(latents(range), at: range, after: measure.upperBound) { stage, fraction in
+                    report.update(stage, (Double(range.lowerBound - attacked.lowerBound) + fraction * Double(range.count)) / Double(attacked.count))
+                }
             }
+        }
+        for (part, found) in parts {
             points = points.appending(part)
             adversaries = adversaries.appending(found)
         }
@@ -209,12 +216,13 @@ public struct RobustnessStudy: Sendable {
         if wants.contains(.projection), let found = inDistribution?.result {
             progress("projection classifier r_unc(f~)", 0.8)
             let stage = ProjectionStage(generator: generator, classifier: classifier, settings: settings.projection)
-            for (row, index) in range.enumerated() where index < settings.projection.samples {
-                var stream = SeededGenerator(seed: settings.seed &+ 300, index: index)
-                let one = try stage.search(z: z.samples(row..<(row + 1)), x: x.samples(row..<(row + 1)), inDistribution: found.rows([row]),
-                                           unconstrained: unconstrained?.rows([row]), seed: stream.next())
-                projection = projection.map { $0.appending(one) } ?? one
+            let searched = range.filter { $0 < settings.projection.samples }
+            let searches = try concurrentMap(searched.count) { row in
+                var stream = SeededGenerator(seed: settings.seed &+ 300, index: searched[row])
+                return try stage.search(z: z.samples(row..<(row + 1)), x: x.samples(row..<(row + 1)), inDistribution: found.rows([row]),
+                                        unconstrained: unconstrained?.rows([row]), seed: stream.next())
             }
+            projection = searches.dropFirst().reduce(searches.first) { $0?.appending($1) }
         }
         let points = RobustnessPoints(
             measureRange: measureEnd..<measureEnd, attackedRange: range, measureLabels: [], measureNorms: [], labels: labels,
