@@ -49,8 +49,8 @@ func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
 /// few points' attacks on a small network, one point's decision-based search): the engine then
 /// runs their passes side by side instead of one narrow pass after another. A piece's result
 /// depends on its index alone, so the thread count never changes the results.
-public func concurrentMap<T>(_ count: Int, _ body: (Int) throws -> T) throws -> [T] {
-    let results = UnsafeMutableBufferPointer<Result<T, any Error>?>.allocate(capacity: max(count, 1))
+public func concurrentMap<T, E: Error>(_ count: Int, _ body: (Int) throws(E) -> T) throws(E) -> [T] {
+    let results = UnsafeMutableBufferPointer<Result<T, E>?>.allocate(capacity: max(count, 1))
     results.initialize(repeating: nil)
     defer {
         _ = results.deinitialize()
@@ -58,7 +58,7 @@ public func concurrentMap<T>(_ count: Int, _ body: (Int) throws -> T) throws -> 
     }
     nonisolated(unsafe) let slots = results
     forEachBlock(total: count, blockSize: 1) { range in
-        for index in range { slots[index] = Result { try body(index) } }
+        for index in range { slots[index] = Result { () throws(E) -> T in try body(index) } }
     }
-    return try (0..<count).map { try results[$0]!.get() }
+    return try (0..<count).map { (index) throws(E) -> T in try results[index]!.get() }
 }

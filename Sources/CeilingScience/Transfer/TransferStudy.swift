@@ -78,7 +78,8 @@ public struct TransferStudy: Sendable {
 
     /// The per-point stage for disagreement samples `measure` and attacked points `attacked`,
     /// each point drawn from its own stream of the seed, computed in chunks as
-    /// `RobustnessStudy.points` does (nil: 256 disagreement samples, all attacked points together).
+    /// `RobustnessStudy.points` does, chunks side by side (nil: 256 disagreement samples, all
+    /// attacked points together).
     public func points(measure: Range<Int>, attacked: Range<Int>, chunks: (measure: Int, points: Int)? = nil,
                        progress: (String, Double) -> Void = { _, _ in }) -> TransferPoints {
         progress("disagreement and class measures", 0)
@@ -89,10 +90,19 @@ public struct TransferStudy: Sendable {
                                     fromFNorms: [], fromHNorms: [], attackNorms: [], transfersF: [], transfersH: [], labelsF: [], labelsH: [],
                                     imageNorms: [])
         let size = max(chunks?.points ?? attacked.count, 1)
-        for first in stride(from: attacked.lowerBound, to: attacked.upperBound, by: size) {
-            let range = first..<min(first + size, attacked.upperBound)
-            let x = generator(LatentSampler.latents(range, shape: generator.inputShape, seed: settings.seed))
-            let found = attack.attack(pair: pair, x: x) { stage in progress(stage, 0.2) }
+        let ranges = stride(from: attacked.lowerBound, to: attacked.upperBound, by: size).map { $0..<min($0 + size, attacked.upperBound) }
+        let parts = withoutActuallyEscaping(progress) { progress in
+            let report = SharedProgress(progress)
+            return concurrentMap(ranges.count) { chunk in
+                let range = ranges[chunk]
+                let x = generator(LatentSampler.latents(range, shape: generator.inputShape, seed: settings.seed))
+                let found = attack.attack(pair: pair, x: x) { stage in
+                    report.update(stage, Double(range.lowerBound - attacked.lowerBound) / Double(max(attacked.count, 1)))
+                }
+                return (range, x, found)
+            }
+        }
+        for (range, x, found) in parts {
             points = points.appending(TransferPoints(
                 measureRange: measure.upperBound..<measure.upperBound, attackedRange: range, measureLabelsF: [], measureLabelsH: [],
                 normsF: found.ownF.norms, normsH: found.ownH.norms, jointNorms: found.best.norms,
