@@ -70,18 +70,11 @@ struct ModulusCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Anchors computed together (default 32); shards split only between chunks. Part of the settings: the last digits of the results depend on it, the thread count and the shards do not.")
     var chunk: Int?
 
-    @Option(help: ShardOption.help(merged: ModulusRun.mergedFiles))
-    var shard: String?
-
-    @Option(help: "With --shard: the folder the shard writes its shard.json to.")
-    var out: String?
-
-    @Flag(help: "Replace an existing --out folder.")
-    var force = false
+    @OptionGroup var sharding: ShardOptions
 
     func validate() throws {
         if let chunk { guard chunk >= 1 else { throw ValidationError("--chunk must be at least 1") } }
-        try ShardOption.validate(shard, out: out, force: force, files: [("--json", json), ("--certified-json", certifiedJSON)])
+        try sharding.refuse([("--json", json), ("--certified-json", certifiedJSON)])
     }
 
     func run() throws {
@@ -115,8 +108,8 @@ struct ModulusCommand: ParsableCommand {
                 FileHandle.standardError.write(Data(String(format: "sampling: %3d%%  (%.1f s)\n", percent, elapsed).utf8))
             }
         }
-        if let shard = try shard.map(ShardOption.parse), let out {
-            return try ShardRecord.write(run, shard: shard, into: try OutputFiles.prepareResultFolder(out, force: force)) {
+        if let (shard, directory) = try sharding.prepared() {
+            return try ShardRecord.write(run, shard: shard, into: directory) {
                 try run.points(inputs, shard, progress: progress)
             }
         }

@@ -24,9 +24,7 @@ struct RobustnessCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Worker threads (results do not depend on it).") var threads: Int?
     @Option(parsing: .unconditional, help: "Points computed together (default: 256 class-measure samples, 8 attacked points); shards split only between chunks. Part of the settings: the last digits of the results depend on it, the thread count and the shards do not.")
     var chunk: Int?
-    @Option(help: ShardOption.help(merged: RobustnessRun.mergedFiles)) var shard: String?
-    @Option(help: "With --shard: the folder the shard writes its shard.json to.") var out: String?
-    @Flag(help: "Replace an existing --out folder.") var force = false
+    @OptionGroup var sharding: ShardOptions
 
     func validate() throws {
         guard samples >= 1, measureSamples >= 1 else { throw ValidationError("--samples and --measure-samples must be at least 1") }
@@ -39,7 +37,7 @@ struct RobustnessCommand: ParsableCommand {
         _ = try CertifiedBoundOption.parse(certify)
         if let threads { try Limits.checkThreads(threads) }
         if let chunk { guard chunk >= 1 else { throw ValidationError("--chunk must be at least 1") } }
-        try ShardOption.validate(shard, out: out, force: force, files: [("--json", json)])
+        try sharding.refuse([("--json", json)])
     }
 
     func parsedNotions() throws -> [RobustnessNotion] {
@@ -78,9 +76,8 @@ struct RobustnessCommand: ParsableCommand {
         let run = try RobustnessRun(inputs, settings: settings, chunk: chunk, certifiedBounds: try CertifiedBoundOption.parse(certify),
                                     percentiles: try parsedPercentiles())
         let progress = Progress(total: 1)
-        let shard = try shard.map(ShardOption.parse)
-        if let shard, let out {
-            return try ShardRecord.write(run, shard: shard, into: try OutputFiles.prepareResultFolder(out, force: force)) {
+        if let (shard, directory) = try sharding.prepared() {
+            return try ShardRecord.write(run, shard: shard, into: directory) {
                 defer { progress.finish() }
                 return try run.points(inputs, shard) { progress.update("shard \(shard): \($0)", fraction: $1) }
             }

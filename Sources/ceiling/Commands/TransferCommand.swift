@@ -33,9 +33,7 @@ struct TransferCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Worker threads (results do not depend on it).") var threads: Int?
     @Option(parsing: .unconditional, help: "Points computed together (default: 256 disagreement samples, 8 attacked points); shards split only between chunks. Part of the settings: the last digits of the results depend on it, the thread count and the shards do not.")
     var chunk: Int?
-    @Option(help: ShardOption.help(merged: TransferRun.mergedFiles)) var shard: String?
-    @Option(help: "With --shard: the folder the shard writes its shard.json to.") var out: String?
-    @Flag(help: "Replace an existing --out folder.") var force = false
+    @OptionGroup var sharding: ShardOptions
 
     func validate() throws {
         guard classifier.count == 2 else {
@@ -48,7 +46,7 @@ struct TransferCommand: ParsableCommand {
         if lipschitz != nil, modulus != nil { throw ValidationError("give either --lipschitz or --modulus, not both") }
         if let threads { try Limits.checkThreads(threads) }
         if let chunk { guard chunk >= 1 else { throw ValidationError("--chunk must be at least 1") } }
-        try ShardOption.validate(shard, out: out, force: force, files: [("--json", json)])
+        try sharding.refuse([("--json", json)])
     }
 
     func run() throws {
@@ -66,8 +64,8 @@ struct TransferCommand: ParsableCommand {
         settings.gridPoints = gridPoints
         let run = try TransferRun(inputs, settings: settings, chunk: chunk, lipschitz: lipschitz, modulus: modulus)
         let progress = Progress(total: 1)
-        if let shard = try shard.map(ShardOption.parse), let out {
-            return try ShardRecord.write(run, shard: shard, into: try OutputFiles.prepareResultFolder(out, force: force)) {
+        if let (shard, directory) = try sharding.prepared() {
+            return try ShardRecord.write(run, shard: shard, into: directory) {
                 defer { progress.finish() }
                 return run.points(inputs, shard) { progress.update("shard \(shard): \($0)", fraction: $1) }
             }

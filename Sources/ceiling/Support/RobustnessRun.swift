@@ -6,7 +6,7 @@ import Foundation
 /// measurement's settings with the seed, the chunk size, the certified bounds and the reported
 /// percentiles), its per-point stage for a shard or the whole run, and its report and JSON from
 /// the points, the same for a whole run and for the merge of its shards.
-struct RobustnessRun: ShardedStudy {
+struct RobustnessRun: JSONFileStudy {
     typealias Points = EstimatePoints.Classifier
 
     struct Inputs {
@@ -76,11 +76,5 @@ struct RobustnessRun: ShardedStudy {
             }
         }
         try OutputFiles.write(report.json(models: [inputs.generator, inputs.classifier], certified: record), to: json)
-    }
-
-    func writeMerged(_ points: Points, inputs: Inputs, seconds: [(shard: Shard, seconds: Double)], into directory: URL) throws {
-        let json = directory.appendingPathComponent(Self.mergedFiles[0]).relativePath
-        try write(points, inputs: inputs, json: json)
-        print("wrote \(json)")
     }
 }

@@ -27,3 +27,18 @@ protocol ShardedStudy: Codable {
     /// points of all shards; `seconds` holds each shard's time.
     func writeMerged(_ points: Points, inputs: Inputs, seconds: [(shard: Shard, seconds: Double)], into directory: URL) throws
 }
+
+/// A study whose whole run writes one JSON file (`--json`) beside its report: the merge writes
+/// that file, named `mergedFiles[0]`, into its folder.
+protocol JSONFileStudy: ShardedStudy {
+    /// The report from all the points and, with `json`, the record written there.
+    func write(_ points: Points, inputs: Inputs, json: String?) throws
+}
+
+extension JSONFileStudy {
+    func writeMerged(_ points: Points, inputs: Inputs, seconds: [(shard: Shard, seconds: Double)], into directory: URL) throws {
+        let json = directory.appendingPathComponent(Self.mergedFiles[0]).relativePath
+        try write(points, inputs: inputs, json: json)
+        print("wrote \(json)")
+    }
+}

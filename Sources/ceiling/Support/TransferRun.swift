@@ -9,7 +9,7 @@ import Foundation
 /// constant or a modulus file with its SHA-256), its per-point stage for a shard or the whole
 /// run, and its report and JSON from the points, the same for a whole run and for the merge of
 /// its shards.
-struct TransferRun: ShardedStudy {
+struct TransferRun: JSONFileStudy {
     typealias Points = TransferPoints
 
     struct Inputs {
@@ -82,11 +82,5 @@ struct TransferRun: ShardedStudy {
         let measured = try study(inputs).measurement(points)
         print(TransferReport(measured, omega: inputs.omega).text)
         if let json { try OutputFiles.write(TransferReport.json(measured, models: models.map(\.path)), to: json) }
-    }
-
-    func writeMerged(_ points: Points, inputs: Inputs, seconds: [(shard: Shard, seconds: Double)], into directory: URL) throws {
-        let json = directory.appendingPathComponent(Self.mergedFiles[0]).relativePath
-        try write(points, inputs: inputs, json: json)
-        print("wrote \(json)")
     }
 }
