@@ -31,6 +31,14 @@ struct ShardCommandTests {
         return folder
     }
 
+    /// The merge of `shards` into a new folder in `d` fails with one Error: line saying `text`
+    /// and writes nothing.
+    static func refused(_ shards: [URL], says text: String, _ name: String, in d: URL) throws {
+        let out = d.appendingPathComponent("refused-\(UUID().uuidString)")
+        BadInputTests.expectOneError(try CommandRunner.run(["merge"] + shards.map(\.path) + ["--out", out.path]), says: text, name)
+        #expect(!FileManager.default.fileExists(atPath: out.path), "\(name): a refused merge wrote \(out.path)")
+    }
+
     @Test func shardsMergeToTheWholeRunAndMismatchesAreRefused() throws {
         let d = try CommandRunner.scratch()
         defer { try? FileManager.default.removeItem(at: d) }
@@ -49,11 +57,7 @@ struct ShardCommandTests {
             #expect(try Data(contentsOf: merged.appendingPathComponent(file)) == Data(contentsOf: whole.appendingPathComponent(file)), "\(file) differs")
         }
 
-        func refused(_ shards: [URL], says text: String, _ name: String) throws {
-            let out = d.appendingPathComponent("refused-\(UUID().uuidString)")
-            BadInputTests.expectOneError(try CommandRunner.run(["merge"] + shards.map(\.path) + ["--out", out.path]), says: text, name)
-            #expect(!FileManager.default.fileExists(atPath: out.path), "\(name): a refused merge wrote \(out.path)")
-        }
+        func refused(_ shards: [URL], says text: String, _ name: String) throws { try Self.refused(shards, says: text, name, in: d) }
         try refused([one], says: "shard 2/2 of 2 missing", "a missing shard")
         try refused([one, one, two], says: "are both shard 1/2", "a duplicated shard")
         let seed = try Self.edited(two, "other-seed") { header in

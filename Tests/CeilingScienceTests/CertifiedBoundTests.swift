@@ -38,9 +38,12 @@ struct CertifiedBoundTests {
         settings.measureSamples = 50
         settings.notions = [.unconstrained]
         let generator = GraphMap(identityGenerator(6))
-        let measurement = try RobustnessStudy(generator: generator, classifier: GraphMap(f.graph), settings: settings).run()
-        let (certification, check, norms) = Certifier(graph: f.graph, logits: f.graph.output, kinds: CertifiedBoundKind.allCases)
-            .certify(measurement, generator: generator)
+        let study = RobustnessStudy(generator: generator, classifier: GraphMap(f.graph), settings: settings)
+        let (points, certified) = try study.points(.whole, chunks: .standard,
+                                                   certifier: Certifier(graph: f.graph, logits: f.graph.output, kinds: CertifiedBoundKind.allCases))
+        let measurement = try study.measurement(points, adversaries: nil)
+        let certification = try #require(certified)
+        let (check, norms) = certification.checked(against: measurement)
         let result = try #require(check)
         #expect(result.checkedPoints == 12)
         #expect(result.soundViolations == 0 && result.violations(.peckPublished) == 0)

@@ -1,15 +1,5 @@
 import CeilingEngine
 
-extension Certifier {
-    /// The bounds at a robustness measurement's generated points g(z), checked point by point
-    /// against its adversaries (see `Certification.checked(against:)`).
-    public func certify(_ measurement: RobustnessMeasurement, generator: any DifferentiableMap) -> (Certification, CertificationCheck?, adversaryNorms: [Double]?) {
-        let certification = certify(generator(measurement.latents))
-        let (check, norms) = certification.checked(against: measurement)
-        return (certification, check, norms)
-    }
-}
-
 extension Certification {
     /// The check against a measurement's adversaries at the same points: the r_unc ones, or the
     /// r_in ones when r_unc was not measured (r_unc <= r_in, so a bound on r_unc is one on r_in

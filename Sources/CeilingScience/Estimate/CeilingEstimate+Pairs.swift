@@ -16,11 +16,8 @@ extension CeilingEstimate {
 
     /// A pair's share `shard` of the disagreement samples and transfer points.
     func transferPoints(_ f: Subject, _ h: Subject, _ shard: Shard, progress: (String, Double) -> Void) -> TransferPoints {
-        let transfer = transferSettings()
-        return TransferStudy(generator: generator, pair: ClassifierPair(f.map, h.map), settings: transfer)
-            .points(measure: shard.range(transfer.measureSamples, chunk: settings.chunks.measure),
-                    attacked: shard.range(transfer.samples, chunk: settings.chunks.points), chunks: (settings.chunks.measure, settings.chunks.points),
-                    progress: progress)
+        TransferStudy(generator: generator, pair: ClassifierPair(f.map, h.map), settings: transferSettings())
+            .points(shard, chunks: settings.chunks, progress: progress)
     }
 
     /// Theorem 3 for a pair from its per-point values (`given`, or computed here for every point).

@@ -52,7 +52,7 @@ public struct CeilingEstimate: Sendable {
         results.expectedLatentNorm = try LatentGaussian.expectedNorm(dimension: d)
 
         let modulus = try timed("modulus", &results) {
-            try estimateModulus(given?.modulus ?? modulusPoints(0..<settings.modulusAnchors) { progress("generator modulus omega", 0.3 * $0) },
+            try estimateModulus((given?.modulus ?? modulusPoints(.whole) { progress("generator modulus omega", 0.3 * $0) }).samples,
                                 progress: progress)
         }
         results.modulus = modulus.record
@@ -109,8 +109,7 @@ public struct CeilingEstimate: Sendable {
     /// of every pair's disagreement samples and transfer points. No statistic is computed.
     public func points(_ shard: Shard, progress: (String, Double) -> Void) throws -> EstimatePoints {
         let stages = Double(1 + classifiers.count + comparablePairs.count)
-        let anchors = shard.range(settings.modulusAnchors, chunk: settings.chunks.anchors)
-        let modulus = try modulusPoints(anchors) { progress("generator modulus omega", $0 / stages) }
+        let modulus = try modulusPoints(shard) { progress("generator modulus omega", $0 / stages) }
         let measured = try classifiers.enumerated().map { index, subject in
             try classifierPoints(subject, robustnessSettings(), shard) { name, fraction in
                 progress("\(subject.name): \(name)", (1 + Double(index) + fraction) / stages)
@@ -122,7 +121,7 @@ public struct CeilingEstimate: Sendable {
                 progress("transfer \(f.name) / \(h.name): \(stage)", (1 + Double(classifiers.count + done) + fraction) / stages)
             })
         }
-        return EstimatePoints(modulusAnchors: anchors, modulus: modulus, classifiers: measured, transfer: transfer)
+        return EstimatePoints(modulus: modulus, classifiers: measured, transfer: transfer)
     }
 
     /// The number of points of every stage, in the order of `EstimatePoints.ranges`.
@@ -157,9 +156,9 @@ public struct CeilingEstimate: Sendable {
         }
     }
 
-    /// The local suprema at modulus anchors `anchors`.
-    private func modulusPoints(_ anchors: Range<Int>, progress: (Double) -> Void) throws -> SupremumSamples {
-        try ModulusEstimator(graph: generatorGraph).sample(try modulusSettings, anchors: anchors, chunk: settings.chunks.anchors, progress: progress)
+    /// The local suprema at the modulus anchors of `shard`.
+    private func modulusPoints(_ shard: Shard, progress: (Double) -> Void) throws -> ModulusPoints {
+        try ModulusEstimator(graph: generatorGraph).points(try modulusSettings, shard: shard, chunk: settings.chunks.anchors, progress: progress)
     }
 
     /// omega_hat from the suprema of every anchor, with the certified Lipschitz bound and the
@@ -206,22 +205,8 @@ public struct CeilingEstimate: Sendable {
     /// certified bounds at those points.
     func classifierPoints(_ subject: Subject, _ robustness: RobustnessSettings, _ shard: Shard,
                           progress: (String, Double) -> Void) throws -> EstimatePoints.Classifier {
-        let study = RobustnessStudy(generator: generator, classifier: subject.map, settings: robustness)
-        let chunks = settings.chunks
-        let attacked = shard.range(robustness.samples, chunk: chunks.points)
-        let (points, _) = try study.points(measure: shard.range(robustness.measureSamples, chunk: chunks.measure), attacked: attacked,
-                                           chunks: (chunks.measure, chunks.points)) { stage, fraction in
-            progress(stage, 0.95 * fraction)
-        }
-        progress("certified lower bounds", 0.95)
-        // The images chunk by chunk, so that each is computed as in a whole run; nothing to
-        // certify in a shard without attacked points.
-        let images = stride(from: attacked.lowerBound, to: attacked.upperBound, by: chunks.points).map { first in
-            generator(study.latents(first..<min(first + chunks.points, attacked.upperBound)))
-        }
-        let certification = images.isEmpty ? nil : certifier(subject).map { certifier in
-            certifier.certify(Tensor(shape: [attacked.count] + generator.outputShape, data: images.flatMap(\.data)), chunk: chunks.points)
-        }
+        let (points, certification) = try RobustnessStudy(generator: generator, classifier: subject.map, settings: robustness)
+            .points(shard, chunks: settings.chunks, certifier: certifier(subject), progress: progress)
         return EstimatePoints.Classifier(name: subject.name, robustness: points, certification: certification)
     }
 

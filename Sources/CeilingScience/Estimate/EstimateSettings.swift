@@ -27,11 +27,8 @@ public struct EstimateSettings: Codable, Sendable {
     /// split only between chunks.
     public var chunk: Int? = nil
 
-    /// The chunk sizes of the stages: modulus anchors, class-measure (and disagreement) samples,
-    /// attacked (and transfer) points.
-    public var chunks: (anchors: Int, measure: Int, points: Int) {
-        chunk.map { ($0, $0, $0) } ?? (32, 256, 8)
-    }
+    /// The chunk sizes of the stages.
+    public var chunks: StageChunks { StageChunks(chunk) }
 
     /// Sized by precision: at 256 points the 95% interval of a 25% percentile spans about the 20% to
     /// 31% quantiles. About 10 minutes on 2 cores for the bundled models (three classifiers).

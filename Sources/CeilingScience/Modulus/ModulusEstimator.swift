@@ -78,6 +78,15 @@ public struct ModulusEstimator: Sendable {
                           progress: progress)
     }
 
+    /// Shard `shard` of the local suprema: its share of the settings' anchors, `chunk` anchors
+    /// at a time (shards split only between chunks, so any split gives the samples of one whole
+    /// run with the same chunk).
+    public func points(_ settings: ModulusSettings, shard: Shard, chunk: Int,
+                       progress: (Double) -> Void = { _ in }) throws(ModulusError) -> ModulusPoints {
+        let anchors = shard.range(settings.anchors, chunk: chunk)
+        return ModulusPoints(anchors: anchors, samples: try sample(settings, anchors: anchors, chunk: chunk, progress: progress))
+    }
+
     /// The sampled modulus with its confidence statement.
     public func estimate(_ settings: ModulusSettings, progress: (Double) -> Void = { _ in }) throws(ModulusError) -> EstimatedModulus {
         let samples = try sample(settings, progress: progress)

@@ -11,7 +11,7 @@ import CeilingBounds
 /// Confidence: see `EstimatedModulus`. With n anchors, the sample maximum bounds the
 /// (1 - epsilon)-quantile with confidence 1 - alpha only when (1 - epsilon)^n <= alpha; with fewer
 /// anchors the estimate reports the epsilon it actually achieves rather than the one asked for.
-public struct ModulusSettings: Sendable, Equatable {
+public struct ModulusSettings: Codable, Sendable, Equatable {
     /// Latent radii s (standardised units, see `LatentCoordinates`), strictly increasing.
     public var radii: [Double]
     /// Anchors z_k drawn from the prior, n.

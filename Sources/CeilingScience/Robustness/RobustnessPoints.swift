@@ -5,7 +5,7 @@ import CeilingEngine
 /// shard of a study computes one range (DESIGN §10); `appending` puts the ranges back together,
 /// and `RobustnessStudy.measurement` computes everything else from the whole set. Censored norms
 /// are +infinity.
-public struct RobustnessPoints: Codable, Sendable, Equatable {
+public struct RobustnessPoints: ShardPoints, Equatable {
     /// The class-measure samples covered, and the attacked points.
     public var measureRange: Range<Int>
     public var attackedRange: Range<Int>
@@ -29,6 +29,8 @@ public struct RobustnessPoints: Codable, Sendable, Equatable {
         public let name: String
         public var norms: [Double]
     }
+
+    public var ranges: [(stage: String, range: Range<Int>)] { [("class-measure samples", measureRange), ("attacked points", attackedRange)] }
 
     /// These points followed by `next` (the ranges that follow these).
     public func appending(_ next: RobustnessPoints) -> RobustnessPoints {

@@ -114,6 +114,13 @@ public struct TransferStudy: Sendable {
         return points
     }
 
+    /// Shard `shard` of the disagreement samples and attacked points, in `chunks` (shards split
+    /// only between chunks, so any split gives the points of one whole run with the same chunks).
+    public func points(_ shard: Shard, chunks: StageChunks, progress: (String, Double) -> Void = { _, _ in }) -> TransferPoints {
+        points(measure: shard.range(settings.measureSamples, chunk: chunks.measure), attacked: shard.range(settings.samples, chunk: chunks.points),
+               chunks: (chunks.measure, chunks.points), progress: progress)
+    }
+
     /// The disagreement with its interval, the class-measure intervals and the bound's curve
     /// from all the points.
     public func measurement(_ points: TransferPoints) throws -> TransferMeasurement {
@@ -148,7 +155,7 @@ public struct TransferStudy: Sendable {
 /// The per-point values of a transfer measurement over a range of its points (see
 /// `RobustnessPoints`): labels of the disagreement samples, and what the attacks found at each
 /// attacked point (+infinity where censored).
-public struct TransferPoints: Codable, Sendable, Equatable {
+public struct TransferPoints: ShardPoints, Equatable {
     public var measureRange: Range<Int>
     public var attackedRange: Range<Int>
     public var measureLabelsF: [Int]
@@ -164,6 +171,8 @@ public struct TransferPoints: Codable, Sendable, Equatable {
     public var labelsF: [Int]
     public var labelsH: [Int]
     public var imageNorms: [Double]
+
+    public var ranges: [(stage: String, range: Range<Int>)] { [("disagreement samples", measureRange), ("transfer points", attackedRange)] }
 
     /// These points followed by `next` (the ranges that follow these).
     public func appending(_ next: TransferPoints) -> TransferPoints {

@@ -2,7 +2,6 @@ import ArgumentParser
 import CeilingBounds
 import CeilingEngine
 import CeilingScience
-import Crypto
 import Foundation
 
 struct EstimateCommand: ParsableCommand {
@@ -103,7 +102,7 @@ struct EstimateCommand: ParsableCommand {
         var header = EstimateResults(status: "partial", ceilingVersion: CeilingVersion.string, seed: seed, settings: settings,
                                      models: try inputs.modelRecords(), latentDimension: inputs.generator.inputSize, expectedLatentNorm: 0)
         header.realData = try inputs.dataRecord()
-        let outURL = try EstimateOutput.prepare(out, force: force)
+        let outURL = try OutputFiles.prepareResultFolder(out, force: force)
         let estimate = inputs.estimate(settings)
         guard let shard = try shard.map(ShardOption.parse) else {
             _ = try EstimateOutput.run(estimate, header: header, points: nil, into: outURL)
@@ -113,15 +112,10 @@ struct EstimateCommand: ParsableCommand {
             return
         }
         let progress = Progress(total: 1)
-        let start = Date()
-        let points = try estimate.points(shard) { progress.update("shard \(shard): \($0)", fraction: $1) }
-        progress.finish()
-        let record = ShardRecord(shard: shard, header: header, points: points, seconds: Date().timeIntervalSince(start))
-        let path = outURL.appendingPathComponent(ShardRecord.fileName).path
-        try OutputFiles.write(record.json(), to: path)
-        let ranges = points.ranges.map { "\($0.stage) \($0.range.lowerBound)..<\($0.range.upperBound)" }.joined(separator: ", ")
-        print("shard \(shard): \(ranges)")
-        print("wrote \(path) in \(String(format: "%.1f", record.seconds)) s; join the shards with `ceiling merge SHARD_DIR... --out DIR`")
+        try ShardRecord.write(header, shard: shard, into: outURL) {
+            defer { progress.finish() }
+            return try estimate.points(shard) { progress.update("shard \(shard): \($0)", fraction: $1) }
+        }
     }
 
     /// A file in the generator's folder, as relative as --generator itself (results.json records

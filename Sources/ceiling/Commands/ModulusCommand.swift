@@ -67,6 +67,16 @@ struct ModulusCommand: ParsableCommand {
     @Flag(help: "No progress on standard error.")
     var quiet = false
 
+    @Option(parsing: .unconditional, help: "Anchors computed together (default 32); shards split only between chunks. Part of the settings: the last digits of the results depend on it, the thread count and the shards do not.")
+    var chunk: Int?
+
+    @OptionGroup var sharding: ShardOptions
+
+    func validate() throws {
+        if let chunk { guard chunk >= 1 else { throw ValidationError("--chunk must be at least 1") } }
+        try sharding.refuse([("--json", json), ("--certified-json", certifiedJSON)])
+    }
+
     func run() throws {
         if let threads {
             try Limits.checkThreads(threads)
@@ -78,18 +88,18 @@ struct ModulusCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: generator) else { throw CommandError("\(generator): no such file") }
         if let json { try OutputFiles.checkFile(json, option: "--json") }
         if let certifiedJSON { try OutputFiles.checkFile(certifiedJSON, option: "--certified-json") }
-        let model = try ModelFiles.load(generator, as: .generator)
-        let estimator = try ModulusEstimator(model)
-        let grid = try radii.map { try RadiusGrid.parse($0) } ?? estimator.defaultRadii()
+        let inputs = try ModulusRun.inputs(generator)
+        let grid = try radii.map { try RadiusGrid.parse($0) } ?? inputs.estimator.defaultRadii()
         let settings = ModulusSettings(radii: grid, anchors: anchors, directions: directions, ascentStarts: starts,
                                        ascentSteps: steps, epsilon: epsilon, confidence: confidence,
                                        simultaneous: !pointwise, seed: seed)
         try settings.validate()
+        let run = try ModulusRun(inputs, settings: settings, chunk: chunk, margin: margin)
 
         let clock = ContinuousClock()
         let started = clock.now
         var reported = 0
-        let estimate = try estimator.estimate(settings) { fraction in
+        let progress = { (fraction: Double) in
             guard !quiet else { return }
             let percent = Int(fraction * 100)
             if percent / 10 > reported / 10 || percent == 100 && reported < 100 {
@@ -98,31 +108,13 @@ struct ModulusCommand: ParsableCommand {
                 FileHandle.standardError.write(Data(String(format: "sampling: %3d%%  (%.1f s)\n", percent, elapsed).utf8))
             }
         }
-        let sampledSeconds = (clock.now - started).seconds
-
-        let certifyStarted = clock.now
-        var certificate: LipschitzCertificate?
-        var certificateProblem: String?
-        do {
-            certificate = try estimator.certify(margin: margin, seed: seed)
-        } catch {
-            certificateProblem = error.description
+        if let (shard, directory) = try sharding.prepared() {
+            return try ShardRecord.write(run, shard: shard, into: directory) {
+                try run.points(inputs, shard, progress: progress)
+            }
         }
-        let certifySeconds = (clock.now - certifyStarted).seconds
-
-        print(ModulusReport(model: model, estimator: estimator, settings: settings, estimate: estimate,
-                            certificate: certificate, certificateProblem: certificateProblem,
-                            sampledSeconds: sampledSeconds, certifySeconds: certifySeconds).text)
-
-        if let json {
-            let file = ModulusFile(estimate: estimate, settings: settings, estimator: estimator, certificate: certificate, generator: generator)
-            try OutputFiles.write(file.jsonData(), to: json)
-            print("wrote \(json)")
-        }
-        if let certifiedJSON {
-            guard let certificate else { throw CommandError("no certified curve to write: \(certificateProblem ?? "unknown reason")") }
-            try OutputFiles.write(estimator.certifiedCurve(certificate, radii: grid).jsonData(), to: certifiedJSON)
-            print("wrote \(certifiedJSON)")
-        }
+        let points = try run.points(inputs, .whole, progress: progress)
+        try run.write(points, inputs: inputs, sampledSeconds: (clock.now - started).seconds, json: json, certifiedJSON: certifiedJSON,
+                      requireCertified: true)
     }
 }

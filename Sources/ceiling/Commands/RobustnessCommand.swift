@@ -21,6 +21,10 @@ struct RobustnessCommand: ParsableCommand {
     @Option(help: "Percentiles to report.") var percentiles: String = "0.25,0.5"
     @Option(help: CertifiedBoundOption.help) var certify: String = CertifiedBoundOption.defaultValue
     @Option(help: "Write the measurement as JSON to this file.") var json: String?
+    @Option(parsing: .unconditional, help: "Worker threads (results do not depend on it).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Points computed together (default: 256 class-measure samples, 8 attacked points); shards split only between chunks. Part of the settings: the last digits of the results depend on it, the thread count and the shards do not.")
+    var chunk: Int?
+    @OptionGroup var sharding: ShardOptions
 
     func validate() throws {
         guard samples >= 1, measureSamples >= 1 else { throw ValidationError("--samples and --measure-samples must be at least 1") }
@@ -31,6 +35,9 @@ struct RobustnessCommand: ParsableCommand {
         _ = try parsedNotions()
         _ = try parsedPercentiles()
         _ = try CertifiedBoundOption.parse(certify)
+        if let threads { try Limits.checkThreads(threads) }
+        if let chunk { guard chunk >= 1 else { throw ValidationError("--chunk must be at least 1") } }
+        try sharding.refuse([("--json", json)])
     }
 
     func parsedNotions() throws -> [RobustnessNotion] {
@@ -52,9 +59,10 @@ struct RobustnessCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let threads { EngineThreads.count = threads }
         if let json { try OutputFiles.checkFile(json, option: "--json") }
         let g = try ModelPair.generator(generator)
-        let f = try ModelPair.classifier(classifier, for: g)
+        let inputs = RobustnessRun.Inputs(generator: g, classifier: try ModelPair.classifier(classifier, for: g))
         try Limits.checkPoints(samples, floatsPerPoint: g.inputSize + g.outputSize, copies: 16, option: "--samples")
         var settings = RobustnessSettings()
         settings.samples = samples
@@ -65,28 +73,17 @@ struct RobustnessCommand: ParsableCommand {
         settings.projection.samples = projectionSamples
         settings.projection.inversion.steps = inversionSteps
         settings.projection.inversion.restarts = inversionRestarts
+        let run = try RobustnessRun(inputs, settings: settings, chunk: chunk, certifiedBounds: try CertifiedBoundOption.parse(certify),
+                                    percentiles: try parsedPercentiles())
         let progress = Progress(total: 1)
-        let measurement = try RobustnessStudy(generator: g.map, classifier: f.map, settings: settings).run { stage, fraction in
-            progress.update(stage, fraction: fraction)
-        }
-        let kinds = try CertifiedBoundOption.parse(certify)
-        let certified = kinds.isEmpty ? nil : Certifier(graph: f.graph, logits: f.logits, kinds: kinds, seed: seed &+ 11)
-            .certify(measurement, generator: g.map)
-        progress.finish()
-        let report = RobustnessReport(measurement: measurement, percentiles: try parsedPercentiles())
-        print(report.text)
-        if let certified {
-            print(try CertifiedReport.lines(certified.0, check: certified.1, adversaryNorms: certified.adversaryNorms, measurement: measurement,
-                                            levels: report.percentiles).joined(separator: "\n"))
-        }
-        if let json {
-            let record = try certified.flatMap { c in
-                try c.1.map { check in
-                    try EstimateResults.CertifiedRecord(c.0, check: check, adversaryNorms: c.adversaryNorms!, normaliser: measurement.expectedImageNorm,
-                                                        levels: report.percentiles, confidence: report.levelConfidence)
-                }
+        if let (shard, directory) = try sharding.prepared() {
+            return try ShardRecord.write(run, shard: shard, into: directory) {
+                defer { progress.finish() }
+                return try run.points(inputs, shard) { progress.update("shard \(shard): \($0)", fraction: $1) }
             }
-            try OutputFiles.write(report.json(models: [g, f], certified: record), to: json)
         }
+        let points = try run.points(inputs, .whole) { progress.update($0, fraction: $1) }
+        progress.finish()
+        try run.write(points, inputs: inputs, json: json)
     }
 }

@@ -30,6 +30,10 @@ struct TransferCommand: ParsableCommand {
     @Option(help: "Modulus-of-continuity JSON file (as written by `ceiling modulus --json`).") var modulus: String?
     @Option(parsing: .unconditional, help: "Points of the eta grid.") var gridPoints: Int = 10
     @Option(help: "Write the measurement as JSON to this file (the record results.json holds for a pair; censored norms as \"inf\").") var json: String?
+    @Option(parsing: .unconditional, help: "Worker threads (results do not depend on it).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Points computed together (default: 256 disagreement samples, 8 attacked points); shards split only between chunks. Part of the settings: the last digits of the results depend on it, the thread count and the shards do not.")
+    var chunk: Int?
+    @OptionGroup var sharding: ShardOptions
 
     func validate() throws {
         guard classifier.count == 2 else {
@@ -40,23 +44,17 @@ struct TransferCommand: ParsableCommand {
         guard refinementSteps >= 0 else { throw ValidationError("--refinement-steps must be >= 0") }
         guard gridPoints >= 2 else { throw ValidationError("--grid-points must be at least 2") }
         if lipschitz != nil, modulus != nil { throw ValidationError("give either --lipschitz or --modulus, not both") }
+        if let threads { try Limits.checkThreads(threads) }
+        if let chunk { guard chunk >= 1 else { throw ValidationError("--chunk must be at least 1") } }
+        try sharding.refuse([("--json", json)])
     }
 
     func run() throws {
+        if let threads { EngineThreads.count = threads }
         if let json { try OutputFiles.checkFile(json, option: "--json") }
-        let g = try ModelPair.generator(generator)
-        let f = try ModelPair.classifier(classifier[0], for: g), h = try ModelPair.classifier(classifier[1], for: g)
+        let inputs = try TransferRun.inputs(generator: generator, classifiers: classifier, lipschitz: lipschitz, modulus: modulus)
+        let g = inputs.generator
         try Limits.checkPoints(samples, floatsPerPoint: g.inputSize + g.outputSize, copies: 16, option: "--samples")
-        guard f.classCount == h.classCount else {
-            throw ValidationError("\(classifier[0]) has \(f.classCount) classes but \(classifier[1]) has \(h.classCount); transfer compares labels")
-        }
-        let omega: Modulus
-        do {
-            if let lipschitz { omega = try .lipschitz(lipschitz) }
-            else if let modulus { omega = .curve(try SampledModulus(contentsOf: URL(fileURLWithPath: modulus))) }
-            else { omega = .identity }
-        } catch let error as BoundError { throw ValidationError(error.description) }
-
         var settings = TransferSettings()
         settings.samples = samples
         settings.measureSamples = measureSamples
@@ -64,13 +62,16 @@ struct TransferCommand: ParsableCommand {
         settings.confidence = confidence
         settings.refinementSteps = refinementSteps
         settings.gridPoints = gridPoints
+        let run = try TransferRun(inputs, settings: settings, chunk: chunk, lipschitz: lipschitz, modulus: modulus)
         let progress = Progress(total: 1)
-        let measured = try TransferStudy(generator: g.map, pair: ClassifierPair(f.map, h.map), modulus: omega, settings: settings)
-            .run { stage, fraction in progress.update(stage, fraction: fraction) }
-        progress.finish()
-        print(TransferReport(measured, omega: omega).text)
-        if let json {
-            try OutputFiles.write(TransferReport.json(measured, models: [generator] + classifier), to: json)
+        if let (shard, directory) = try sharding.prepared() {
+            return try ShardRecord.write(run, shard: shard, into: directory) {
+                defer { progress.finish() }
+                return run.points(inputs, shard) { progress.update("shard \(shard): \($0)", fraction: $1) }
+            }
         }
+        let points = run.points(inputs, .whole) { progress.update($0, fraction: $1) }
+        progress.finish()
+        try run.write(points, inputs: inputs, json: json)
     }
 }

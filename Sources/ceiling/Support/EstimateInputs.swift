@@ -1,6 +1,5 @@
 import CeilingEngine
 import CeilingScience
-import Crypto
 import Foundation
 
 /// The generator, classifiers and real images of an estimate, loaded and checked against each
@@ -18,28 +17,17 @@ struct EstimateInputs {
         return EstimateInputs(generator: g, classifiers: fs, real: real)
     }
 
-    /// A model's name in the results: its file name without the extension.
-    static func name(_ model: Model) -> String { URL(fileURLWithPath: model.path).deletingPathExtension().lastPathComponent }
-
-    func modelRecords() throws -> [EstimateResults.ModelRecord] {
-        try ([generator] + classifiers).map { m in
-            EstimateResults.ModelRecord(name: Self.name(m), path: m.path, role: m.role.rawValue, sha256: try Self.sha256(m.path), parameters: m.parameterCount)
-        }
-    }
+    func modelRecords() throws -> [EstimateResults.ModelRecord] { try ([generator] + classifiers).map(RecordedFiles.record) }
 
     func dataRecord() throws -> EstimateResults.DataRecord? {
         try real.map { real in
-            EstimateResults.DataRecord(path: real.path, sha256: try Self.sha256(real.path), images: real.data.images.batch, labelsPath: real.labelsPath)
+            EstimateResults.DataRecord(path: real.path, sha256: try RecordedFiles.sha256(real.path), images: real.data.images.batch,
+                                       labelsPath: real.labelsPath)
         }
     }
 
     func estimate(_ settings: EstimateSettings) -> CeilingEstimate {
-        CeilingEstimate(generator: generator.graph, classifiers: classifiers.map { .init(name: Self.name($0), map: $0.map) }, settings: settings,
-                        realData: real?.data)
-    }
-
-    static func sha256(_ path: String) throws -> String {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        CeilingEstimate(generator: generator.graph, classifiers: classifiers.map { .init(name: RecordedFiles.name($0), map: $0.map) },
+                        settings: settings, realData: real?.data)
     }
 }

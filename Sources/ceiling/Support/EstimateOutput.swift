@@ -5,15 +5,6 @@ import Foundation
 /// its shards alike: results.json (rewritten after every stage, complete at the end), the CSV
 /// tables, the plots and the report on the terminal.
 enum EstimateOutput {
-    /// Creates the folder `out` (replacing an earlier result with `force`, see
-    /// `OutputFiles.checkResultFolder`).
-    static func prepare(_ out: String, force: Bool) throws -> URL {
-        let url = URL(fileURLWithPath: out)
-        if try OutputFiles.checkResultFolder(out, force: force) { try FileManager.default.removeItem(at: url) }
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     /// Runs `estimate` from `points` (nil: computing every point) into `directory`.
     @discardableResult
     static func run(_ estimate: CeilingEstimate, header: EstimateResults, points: EstimatePoints?, into directory: URL) throws -> EstimateResults {

@@ -15,9 +15,9 @@ enum OutputFiles {
         try checkFolderWritable(parent(of: path), for: path, option: option)
     }
 
-    /// The output folder of an estimate: refused when empty or a file; an existing folder only
-    /// with `force`, and then only when it is empty or holds a results.json or shard.json (a previous
-    /// result).
+    /// The output folder of an estimate, a shard or a merge: refused when empty or a file; an
+    /// existing folder only with `force`, and then only when it is empty or holds a file such a
+    /// folder holds (results.json, shard.json, a merge's file: a previous result).
     /// Returns whether an existing result folder is to be replaced.
     static func checkResultFolder(_ path: String, force: Bool) throws -> Bool {
         guard !path.isEmpty else { throw ValidationError("--out needs a folder path (got an empty string)") }
@@ -31,11 +31,21 @@ enum OutputFiles {
         }
         guard force else { throw ValidationError("\(path) exists; pass --force to replace it or choose another --out") }
         let contents = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        guard contents.isEmpty || contents.contains("results.json") || contents.contains(ShardRecord.fileName) else {
-            throw ValidationError("\(path) is not an output folder of ceiling (no results.json or \(ShardRecord.fileName) in it); --force will not delete it, choose another --out")
+        let names = [ShardFile.name] + MergeCommand.studies.flatMap { $0.mergedFiles }
+        guard contents.isEmpty || contents.contains(where: names.contains) else {
+            throw ValidationError("\(path) is not an output folder of ceiling (none of \(names.joined(separator: ", ")) in it); --force will not delete it, choose another --out")
         }
         try checkFolderWritable(parent(of: path), for: path, option: "--out")
         return true
+    }
+
+    /// Creates the result folder `out` (replacing an earlier result with `force`, see
+    /// `checkResultFolder`).
+    static func prepareResultFolder(_ out: String, force: Bool) throws -> URL {
+        let url = URL(fileURLWithPath: out)
+        if try checkResultFolder(out, force: force) { try FileManager.default.removeItem(at: url) }
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
     }
 
     /// A folder the command writes a few named files into (plots): a new folder in a writable

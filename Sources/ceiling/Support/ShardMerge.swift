@@ -4,18 +4,29 @@ import Foundation
 
 /// Checks that shard records belong to one study and joins their points, or says in one line
 /// which shard does not fit and why: shards of another split, a shard given twice or missing,
-/// other settings, other models or real data, ranges that do not tile a stage.
+/// other settings, other models or input files, ranges that do not tile a stage.
 enum ShardMerge {
-    typealias Shard = (directory: String, record: ShardRecord)
+    /// Merges the shards in `directories` (all of `Study`'s kind) into `out`: checks them,
+    /// reloads the recorded inputs, joins the points and writes what the whole command writes.
+    static func merge<Study: ShardedStudy>(_ directories: [String], as _: Study.Type, into out: String, force: Bool) throws {
+        let ordered = try ordered(try directories.map { ($0, try ShardRecord<Study>.read($0)) })
+        let header = ordered[0].record.header
+        let inputs = try header.reload()
+        let points = try join(ordered, stageSizes: header.stageSizes(inputs))
+        let directory = try OutputFiles.prepareResultFolder(out, force: force)
+        try header.writeMerged(points, inputs: inputs, seconds: ordered.map { ($0.record.shard, $0.record.seconds) }, into: directory)
+    }
+
+    typealias Given<Study: ShardedStudy> = (directory: String, record: ShardRecord<Study>)
 
     /// The shards in order 1/n ... n/n, after checking the split and the headers.
-    static func ordered(_ shards: [Shard]) throws -> [Shard] {
+    static func ordered<Study>(_ shards: [Given<Study>]) throws -> [Given<Study>] {
         guard let first = shards.first else { throw CommandError("no shard given") }
         let n = first.record.shard.count
         for s in shards where s.record.shard.count != n {
             throw CommandError("shard \(s.directory) is shard \(s.record.shard) but \(first.directory) is shard \(first.record.shard): they split the study differently")
         }
-        var byIndex = [Int: Shard]()
+        var byIndex = [Int: Given<Study>]()
         for s in shards {
             if let other = byIndex[s.record.shard.index] {
                 throw CommandError("\(other.directory) and \(s.directory) are both shard \(s.record.shard): give each shard once")
@@ -30,43 +41,66 @@ enum ShardMerge {
         return (1...n).map { byIndex[$0]! }
     }
 
-    /// The same version, seed, settings, models and real data as the first shard.
-    static func checkHeader(_ s: Shard, against first: Shard) throws {
+    /// The same version, models, agreements (seed, input files) and settings as the first shard.
+    static func checkHeader<Study>(_ s: Given<Study>, against first: Given<Study>) throws {
         let a = first.record.header, b = s.record.header
-        func differ(_ what: String, _ x: some Encodable, _ y: some Encodable) throws {
-            let encoder = JSONCoding.encoder()
-            let (u, v) = (try encoder.encode(x), try encoder.encode(y))
-            guard u == v else {
-                throw CommandError("shard \(s.directory) has other \(what) than \(first.directory) (\(String(decoding: v, as: UTF8.self).prefix(200)) against \(String(decoding: u, as: UTF8.self).prefix(200))): the shards of one study are run with the same options and files")
+        func differ(_ what: String, _ x: any Encodable, _ y: any Encodable) throws {
+            let changed = Changed(x, y)
+            guard changed.fields.isEmpty else {
+                throw CommandError("shard \(s.directory) has other \(what) than \(first.directory) (\(changed)): the shards of one study are run with the same options and files")
             }
         }
         try differ("ceiling version", a.ceilingVersion, b.ceilingVersion)
         try differ("models", a.models, b.models)
-        try differ("real data", a.realData, b.realData)
-        try differ("seed", a.seed, b.seed)
-        let changed = Changed(a.settings, b.settings)
-        try differ("settings", changed.left, changed.right)
-        try differ("header", a, b)
+        for (x, y) in zip(a.agreements, b.agreements) { try differ(x.what, x.value, y.value) }
+        try differ("settings", a, b)
+        let encoder = JSONCoding.encoder()
+        guard try encoder.encode(a) == encoder.encode(b) else {
+            throw CommandError("shard \(s.directory) has another header than \(first.directory): the shards of one study are run with the same options and files")
+        }
     }
 
-    /// Of two settings, the fields that differ (so the error names them).
-    struct Changed {
-        let left: [String: String], right: [String: String]
-        init(_ a: EstimateSettings, _ b: EstimateSettings) {
-            func fields(_ s: EstimateSettings) -> [String: String] {
-                let data = (try? JSONCoding.encoder().encode(s)) ?? Data()
-                let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-                return object.mapValues { "\($0)" }
+    /// Of two records, the fields that differ, each named by its path in the JSON (so the error
+    /// names them: `settings.refinement_steps 3 against 20`).
+    struct Changed: CustomStringConvertible {
+        /// Path -> (the second's value, the first's), as JSON text.
+        let fields: [String: (String, String)]
+
+        init(_ a: any Encodable, _ b: any Encodable) {
+            let x = Self.leaves(a), y = Self.leaves(b)
+            var fields = [String: (String, String)]()
+            for key in Set(x.keys).union(y.keys) where x[key] != y[key] { fields[key] = (y[key] ?? "nothing", x[key] ?? "nothing") }
+            self.fields = fields
+        }
+
+        var description: String {
+            let shown = fields.keys.sorted().prefix(3).map { key in
+                let (mine, theirs) = fields[key]!
+                return (key.isEmpty ? "" : key + " ") + "\(mine.prefix(80)) against \(theirs.prefix(80))"
             }
-            let x = fields(a), y = fields(b)
-            let keys = Set(x.keys).union(y.keys).filter { x[$0] != y[$0] }
-            left = x.filter { keys.contains($0.key) }
-            right = y.filter { keys.contains($0.key) }
+            return shown.joined(separator: "; ") + (fields.count > 3 ? "; and \(fields.count - 3) more" : "")
+        }
+
+        /// Every scalar of the value's JSON by its path (`a.b[2].c`).
+        static func leaves(_ value: any Encodable) -> [String: String] {
+            let data = (try? JSONCoding.encoder().encode(value)) ?? Data()
+            var leaves = [String: String]()
+            func add(_ node: Any, _ path: String) {
+                if let object = node as? [String: Any] {
+                    for (key, value) in object { add(value, path.isEmpty ? key : path + "." + key) }
+                } else if let array = node as? [Any] {
+                    for (index, value) in array.enumerated() { add(value, path + "[\(index)]") }
+                } else {
+                    leaves[path] = node is NSNull ? "null" : "\(node)"
+                }
+            }
+            add((try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)) ?? NSNull(), "")
+            return leaves
         }
     }
 
     /// The points of shards in order, after checking that each stage's ranges tile 0..<size.
-    static func join(_ shards: [Shard], stageSizes: [Int]) throws -> EstimatePoints {
+    static func join<Study>(_ shards: [Given<Study>], stageSizes: [Int]) throws -> Study.Points {
         var ends = [Int](repeating: 0, count: stageSizes.count)
         for s in shards {
             let ranges = s.record.points.ranges
