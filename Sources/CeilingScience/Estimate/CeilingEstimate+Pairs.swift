@@ -70,8 +70,14 @@ extension CeilingEstimate {
             let estimate = usable ? try ceiling(.curve(typical)) : nil
             let note = !usable ? "every generated point falls in one class: the bound is infinite (vacuous)"
                 : estimate == nil ? String(format: "Theorem 4's argument %.3g lies beyond the sampled modulus's last radius", argument) : nil
-            let found = attack.attack(map: subject.map, x: x, labels: subject.map.labels(x))
-            let mean = found.success.allSatisfy { $0 } ? found.norms.reduce(0, +) / Double(max(found.count, 1)) : nil
+            // In chunks side by side, as the generated points are attacked: in one batch of all the
+            // real images, the attacks' per-sample loops run on one core.
+            let size = settings.chunks.points
+            let norms = concurrentMap((x.batch + size - 1) / size) { chunk in
+                let part = gather(x, Array((chunk * size)..<min(x.batch, (chunk + 1) * size)))
+                return attack.attack(map: subject.map, x: part, labels: subject.map.labels(part)).norms
+            }.flatMap { $0 }
+            let mean = norms.allSatisfy { $0.isFinite } ? norms.reduce(0, +) / Double(max(norms.count, 1)) : nil
             ceilings.append(.init(classifier: subject.name, certified: rigorous, sampled: estimate, note: note, measuredMean: mean, realPoints: x.batch))
         }
         return EstimateResults.WassersteinRecord(slack: slack, ceilings: ceilings)
