@@ -18,7 +18,7 @@ struct DimensionPlots {
     func chart(norm: String) -> SVGChart {
         let s = experiment.settings
         var chart = SVGChart(title: "||grad_x L||_\(norm.dropFirst()) at He initialisation versus input dimension",
-                             subtitle: "\(s.nets) networks per width, \(s.inputsPerNet) Uniform(0,1) input(s) each; dashed: predicted slope",
+                             subtitle: "\(s.nets) networks per width, \(s.inputsPerNet) Uniform(0,1) \(s.inputsPerNet == 1 ? "input" : "inputs") each; dashed: predicted slope",
                              xLabel: "input dimension d = 3 w^2 (log scale)", yLabel: "||grad_x L||_\(norm.dropFirst()) (log scale)", logX: true, logY: true)
         for (i, series) in experiment.series.enumerated() {
             let fit = norm == "l1" ? series.l1Fit : series.l2Fit

@@ -10,7 +10,7 @@ struct DimensionReport {
     var lines: [String] {
         let s = experiment.settings
         var lines = ["Loss-gradient norms at He initialisation (cross-entropy at the predicted label), \(s.nets) networks per width, "
-                     + "each on \(s.inputsPerNet) input(s) with i.i.d. Uniform(0, 1) pixels, seed \(s.seed); d = 3 w^2:"]
+                     + "each on \(s.inputsPerNet) \(s.inputsPerNet == 1 ? "input" : "inputs") with i.i.d. Uniform(0, 1) pixels, seed \(s.seed); d = 3 w^2:"]
         let confidence = percent(s.confidence)
         let rows = experiment.series.flatMap { series in
             series.widths.indices.map { i -> [String] in
