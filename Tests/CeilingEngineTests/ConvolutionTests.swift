@@ -17,33 +17,47 @@ struct ConvolutionTests {
         // Tiny work per sample: blocks of several samples.
         Case(batch: 9, inChannels: 2, outChannels: 3, height: 9, width: 8, kernel: (3, 3), stride: (2, 2), padding: (1, 1), dilation: (1, 1)),
         Case(batch: 2, inChannels: 4, outChannels: 2, height: 12, width: 10, kernel: (2, 2), stride: (1, 1), padding: (2, 2), dilation: (1, 1)),
+        // Winograd, forward and backward (see winogradRunsWhereItPays).
+        Case(batch: 2, inChannels: 32, outChannels: 40, height: 9, width: 8, kernel: (3, 3), stride: (1, 1), padding: (1, 1), dilation: (1, 1)),
     ]
 
-    /// y[n, o, i, j] = sum w[o, c, a, b] x[n, c, i*s - p + a*d, j*s - p + b*d].
-    static func direct(_ c: Case, _ w: [Float], _ x: [Float], outHeight oh: Int, outWidth ow: Int) -> [Double] {
-        var y = [Double](repeating: 0, count: c.batch * c.outChannels * oh * ow)
+    /// Calls `body(x index, w index, y index)` for every product w[o, c, a, b] x[n, c, i*s - p + a*d,
+    /// j*s - p + b*d] of y[n, o, i, j], flat NCHW / OIHW indices.
+    static func forEachTerm(_ c: Case, outHeight oh: Int, outWidth ow: Int, _ body: (Int, Int, Int) -> Void) {
         for n in 0..<c.batch {
             for o in 0..<c.outChannels {
                 for i in 0..<oh {
                     for j in 0..<ow {
-                        var sum = 0.0
                         for ch in 0..<c.inChannels {
                             for a in 0..<c.kernel.0 {
                                 for b in 0..<c.kernel.1 {
                                     let r = i * c.stride.0 - c.padding.0 + a * c.dilation.0
                                     let s = j * c.stride.1 - c.padding.1 + b * c.dilation.1
                                     guard r >= 0, r < c.height, s >= 0, s < c.width else { continue }
-                                    sum += Double(w[((o * c.inChannels + ch) * c.kernel.0 + a) * c.kernel.1 + b])
-                                        * Double(x[((n * c.inChannels + ch) * c.height + r) * c.width + s])
+                                    body(((n * c.inChannels + ch) * c.height + r) * c.width + s,
+                                         ((o * c.inChannels + ch) * c.kernel.0 + a) * c.kernel.1 + b,
+                                         ((n * c.outChannels + o) * oh + i) * ow + j)
                                 }
                             }
                         }
-                        y[((n * c.outChannels + o) * oh + i) * ow + j] = sum
                     }
                 }
             }
         }
+    }
+
+    /// y = conv(x), summed in Double.
+    static func direct(_ c: Case, _ w: [Float], _ x: [Float], outHeight oh: Int, outWidth ow: Int) -> [Double] {
+        var y = [Double](repeating: 0, count: c.batch * c.outChannels * oh * ow)
+        forEachTerm(c, outHeight: oh, outWidth: ow) { xi, wi, yi in y[yi] += Double(w[wi]) * Double(x[xi]) }
         return y
+    }
+
+    /// The adjoint of `direct` applied to `u`, the same products summed into the input.
+    static func directAdjoint(_ c: Case, _ w: [Float], _ u: [Float], outHeight oh: Int, outWidth ow: Int) -> [Double] {
+        var dx = [Double](repeating: 0, count: c.batch * c.inChannels * c.height * c.width)
+        forEachTerm(c, outHeight: oh, outWidth: ow) { xi, wi, yi in dx[xi] += Double(w[wi]) * Double(u[yi]) }
+        return dx
     }
 
     static func expectClose(_ a: [Float], _ b: [Double], _ what: String) {
@@ -66,22 +80,24 @@ struct ConvolutionTests {
         let plane = oh * ow
         Self.expectClose(y.data, plain.enumerated().map { $1 + Double(bias[($0 / plane) % c.outChannels]) }, "forward")
 
-        // <vjp(u), v> = <u, conv(v)> for every v: check it on the basis of one sample's input.
         let u = randomTensor(y.shape, seed: 4)
         let gradient = conv.vjp(u, inputs: [x], output: y)[0]
-        var expected = [Double](repeating: 0, count: x.count)
-        for k in 0..<(c.inChannels * c.height * c.width) {
-            var e = [Float](repeating: 0, count: c.inChannels * c.height * c.width)
-            e[k] = 1
-            let single = Case(batch: 1, inChannels: c.inChannels, outChannels: c.outChannels, height: c.height, width: c.width,
-                              kernel: c.kernel, stride: c.stride, padding: c.padding, dilation: c.dilation)
-            let response = Self.direct(single, w, e, outHeight: oh, outWidth: ow)
-            for n in 0..<c.batch {
-                let cotangent = u.data[(n * response.count)..<((n + 1) * response.count)]
-                expected[n * e.count + k] = zip(cotangent, response).reduce(0) { $0 + Double($1.0) * $1.1 }
-            }
-        }
+        let expected = Self.directAdjoint(c, w, u.data, outHeight: oh, outWidth: ow)
         Self.expectClose(gradient.data, expected, "input gradient")
+    }
+
+    /// The Winograd case runs Winograd both ways (else the tests above would not cover it); too
+    /// few channels or too small a plane keep the direct kernels.
+    @Test func winogradRunsWhereItPays() {
+        func kernel(_ c: Case) -> ConvolutionKernel {
+            ConvolutionKernel(weight: randomValues(c.outChannels * c.inChannels * 9, seed: 1), inChannels: c.inChannels,
+                              outChannels: c.outChannels, kernel: c.kernel, stride: c.stride, padding: c.padding, dilation: c.dilation)
+        }
+        let winograd = kernel(Self.cases[4])
+        #expect(winograd.runsWinograd(.forward(bias: true), samples: 2, height: 9, width: 8))
+        #expect(winograd.runsWinograd(.backward, samples: 2, height: 9, width: 8))
+        #expect(!winograd.runsWinograd(.forward(bias: true), samples: 2, height: 7, width: 8))
+        #expect(!kernel(Self.cases[0]).runsWinograd(.forward(bias: true), samples: 3, height: 6, width: 5))
     }
 
     @Test(arguments: cases)

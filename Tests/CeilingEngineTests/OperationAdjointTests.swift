@@ -15,6 +15,7 @@ let operationCases: [OperationCase] = [
     OperationCase(name: "linear", operation: Linear(weight: randomValues(35, seed: 1), bias: randomValues(5, seed: 2), inFeatures: 7, outFeatures: 5), inputShapes: [[7]], smooth: true),
     OperationCase(name: "conv2d stride 2 padding 1", operation: Conv2d(weight: randomValues(4 * 3 * 9, seed: 3), bias: randomValues(4, seed: 4), inChannels: 3, outChannels: 4, kernel: (3, 3), stride: (2, 2), padding: (1, 1), dilation: (1, 1)), inputShapes: [[3, 7, 6]], smooth: true),
     OperationCase(name: "conv2d dilated no bias", operation: Conv2d(weight: randomValues(2 * 3 * 6, seed: 5), bias: nil, inChannels: 3, outChannels: 2, kernel: (2, 3), stride: (1, 2), padding: (2, 0), dilation: (2, 2)), inputShapes: [[3, 6, 9]], smooth: true),
+    OperationCase(name: "conv2d 3x3 stride 1 (Winograd)", operation: Conv2d(weight: randomValues(32 * 32 * 9, seed: 12, scale: 0.1), bias: randomValues(32, seed: 13), inChannels: 32, outChannels: 32, kernel: (3, 3), stride: (1, 1), padding: (1, 1), dilation: (1, 1)), inputShapes: [[32, 8, 8]], smooth: true),
     OperationCase(name: "conv_transpose2d stride 2 output_padding 1", operation: ConvTranspose2d(weight: randomValues(3 * 2 * 16, seed: 6), bias: randomValues(2, seed: 7), inChannels: 3, outChannels: 2, kernel: (4, 4), stride: (2, 2), padding: (1, 1), outputPadding: (1, 1), dilation: (1, 1)), inputShapes: [[3, 4, 5]], smooth: true),
     OperationCase(name: "conv_transpose2d stride 3 dilation 2", operation: ConvTranspose2d(weight: randomValues(2 * 3 * 6, seed: 8), bias: nil, inChannels: 2, outChannels: 3, kernel: (3, 2), stride: (3, 1), padding: (0, 1), outputPadding: (2, 0), dilation: (2, 1)), inputShapes: [[2, 3, 4]], smooth: true),
     OperationCase(name: "batch_norm", operation: ChannelAffine.batchNorm(mean: randomValues(3, seed: 9), variance: [0.5, 1.5, 2], weight: randomValues(3, seed: 10), bias: randomValues(3, seed: 11), eps: 1e-5), inputShapes: [[3, 4, 4]], smooth: true),
@@ -77,15 +78,18 @@ struct OperationAdjointTests {
         #expect(maxRelativeError(jv, difference) < 2e-3)
     }
 
-    @Test func resultsDoNotDependOnThreadCount() {
-        let conv = operationCases[1].operation
-        let x = randomTensor([9, 3, 7, 6], seed: 600)
-        let saved = EngineThreads.count
-        defer { EngineThreads.count = saved }
-        EngineThreads.count = 1
-        let one = conv.forward([x])
-        EngineThreads.count = 2
-        let two = conv.forward([x])
-        #expect(one == two)
+    /// Direct and Winograd convolutions, forward and backward, on a batch of several blocks.
+    @Test(arguments: operationCases.filter { $0.name.hasPrefix("conv2d stride 2") || $0.name.hasSuffix("(Winograd)") })
+    func resultsDoNotDependOnThreadCount(_ c: OperationCase) throws {
+        let x = randomTensor([9] + c.inputShapes[0], seed: 600)
+        let u = randomTensor([9] + (try c.operation.outputShape(for: c.inputShapes)), seed: 601)
+        func run(threads: Int) -> [Tensor] {
+            let saved = EngineThreads.count
+            defer { EngineThreads.count = saved }
+            EngineThreads.count = threads
+            let y = c.operation.forward([x])
+            return [y] + c.operation.vjp(u, inputs: [x], output: y)
+        }
+        #expect(run(threads: 1) == run(threads: 2))
     }
 }

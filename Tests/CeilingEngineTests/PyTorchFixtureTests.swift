@@ -51,6 +51,21 @@ struct PyTorchFixtureTests {
         #expect(gradError < 1e-3, "\(fixture.name): gradient error \(gradError)")
     }
 
+    /// The ResNet fixtures run some of their layers on Winograd, forward and backward, so that the
+    /// comparisons above cover its rounding.
+    @Test(arguments: PyTorchFixture.all.filter { $0.name.hasSuffix("resnet18") })
+    func resNetsRunWinograd(_ fixture: PyTorchFixture) throws {
+        let graph = try Model.load(fixture.path(fixture.files.model)).graph
+        let winograd = graph.nodes.filter { node in
+            guard let conv = node.operation as? Conv2d else { return false }
+            let plane = graph.shape(of: node.inputs[0])
+            return [.forward(bias: conv.bias != nil), .backward].allSatisfy {
+                conv.convolution.runsWinograd($0, samples: 1, height: plane[1], width: plane[2])
+            }
+        }
+        #expect(winograd.count >= 4, "\(fixture.name): \(winograd.count) layers on Winograd")
+    }
+
     /// <J v, u> = <v, J^T u> with u = J v plus noise: a random u alone makes <J v, u> a sum of
     /// thousands of terms that cancel, and float32 rounding then dominates the comparison.
     @Test(arguments: PyTorchFixture.all)

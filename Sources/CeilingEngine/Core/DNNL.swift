@@ -52,8 +52,16 @@ enum DNNL {
         var stream: dnnl_stream_t?
         check(dnnl_stream_create(&stream, engine, UInt32(dnnl_stream_default_flags.rawValue)), "creating a stream")
         defer { dnnl_stream_destroy(stream) }
-        omp_set_num_threads(1)
+        stayOnCallingThread()
         return body(stream!)
+    }
+
+    /// Sets the calling thread's OpenMP default to one thread: for running primitives, and for
+    /// creating them, since oneDNN fits a primitive's blocking (and, for Winograd, its split of
+    /// the work and scratch memory) to the threads it sees then, which would otherwise depend on
+    /// which engine thread happened to make it.
+    static func stayOnCallingThread() {
+        omp_set_num_threads(1)
     }
 }
 

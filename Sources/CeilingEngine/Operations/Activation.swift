@@ -41,7 +41,10 @@ public struct Activation: NetworkOperation {
                             x.replacing(with: slope * x, where: .!(x .> 0))
                         }
                     case .elu(let alpha): for i in range { out[i] = xs[i] > 0 ? xs[i] : alpha * Float(expm1(Double(xs[i]))) }
-                    case .tanh: for i in range { out[i] = Foundation.tanh(xs[i]) }
+                    case .tanh:
+                        mapElements(range.count, into: out.baseAddress! + range.lowerBound, xs.baseAddress! + range.lowerBound) { x in
+                            VectorMath.tanh(x)
+                        }
                     case .sigmoid: for i in range { out[i] = Activation.sigmoid(xs[i]) }
                     }
                 }

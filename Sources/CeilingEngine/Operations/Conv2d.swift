@@ -2,7 +2,7 @@
 public struct Conv2d: LinearOperation {
     public let kind = "conv2d"
     public let bias: [Float]?
-    private let convolution: ConvolutionKernel
+    let convolution: ConvolutionKernel
 
     public var inChannels: Int { convolution.inChannels }
     public var outChannels: Int { convolution.outChannels }
