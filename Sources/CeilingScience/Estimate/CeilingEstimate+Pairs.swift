@@ -72,9 +72,8 @@ extension CeilingEstimate {
                 : estimate == nil ? String(format: "Theorem 4's argument %.3g lies beyond the sampled modulus's last radius", argument) : nil
             // In chunks side by side, as the generated points are attacked: in one batch of all the
             // real images, the attacks' per-sample loops run on one core.
-            let size = settings.chunks.points
-            let norms = concurrentMap((x.batch + size - 1) / size) { chunk in
-                let part = gather(x, Array((chunk * size)..<min(x.batch, (chunk + 1) * size)))
+            let norms = concurrentChunks(of: 0..<x.batch, size: settings.chunks.points) { rows, _ in
+                let part = x.samples(rows)
                 return attack.attack(map: subject.map, x: part, labels: subject.map.labels(part)).norms
             }.flatMap { $0 }
             let mean = norms.allSatisfy { $0.isFinite } ? norms.reduce(0, +) / Double(max(norms.count, 1)) : nil

@@ -157,16 +157,8 @@ public struct RobustnessStudy: Sendable {
             latent: attacksLatent ? [] : nil, inDistribution: attacksInDistribution ? [] : nil, inDistributionMethods: [],
             unconstrained: wants.contains(.unconstrained) ? [] : nil, projection: nil)
         var adversaries = Adversaries()
-        let size = max(chunks?.points ?? attacked.count, 1)
-        let ranges = stride(from: attacked.lowerBound, to: attacked.upperBound, by: size).map { $0..<min($0 + size, attacked.upperBound) }
-        let parts = try withoutActuallyEscaping(progress) { progress in
-            let report = SharedProgress(progress)
-            return try concurrentMap(ranges.count) { chunk in
-                let range = ranges[chunk]
-                return try attack(latents(range), at: range, after: measure.upperBound) { stage, fraction in
-                    report.update(stage, (Double(range.lowerBound - attacked.lowerBound) + fraction * Double(range.count)) / Double(attacked.count))
-                }
-            }
+        let parts = try concurrentChunks(of: attacked, size: chunks?.points ?? attacked.count, progress: progress) { range, progress in
+            try attack(latents(range), at: range, after: measure.upperBound, progress: progress)
         }
         for (part, found) in parts {
             points = points.appending(part)

@@ -89,18 +89,9 @@ public struct TransferStudy: Sendable {
                                     measureLabelsF: measureF, measureLabelsH: measureH, normsF: [], normsH: [], jointNorms: [],
                                     fromFNorms: [], fromHNorms: [], attackNorms: [], transfersF: [], transfersH: [], labelsF: [], labelsH: [],
                                     imageNorms: [])
-        let size = max(chunks?.points ?? attacked.count, 1)
-        let ranges = stride(from: attacked.lowerBound, to: attacked.upperBound, by: size).map { $0..<min($0 + size, attacked.upperBound) }
-        let parts = withoutActuallyEscaping(progress) { progress in
-            let report = SharedProgress(progress)
-            return concurrentMap(ranges.count) { chunk in
-                let range = ranges[chunk]
-                let x = generator(LatentSampler.latents(range, shape: generator.inputShape, seed: settings.seed))
-                let found = attack.attack(pair: pair, x: x) { stage in
-                    report.update(stage, Double(range.lowerBound - attacked.lowerBound) / Double(max(attacked.count, 1)))
-                }
-                return (range, x, found)
-            }
+        let parts = concurrentChunks(of: attacked, size: chunks?.points ?? attacked.count, progress: progress) { range, progress in
+            let x = generator(LatentSampler.latents(range, shape: generator.inputShape, seed: settings.seed))
+            return (range, x, attack.attack(pair: pair, x: x) { stage in progress(stage, 0) })
         }
         for (range, x, found) in parts {
             points = points.appending(TransferPoints(
