@@ -37,12 +37,25 @@ public struct Conv2d: LinearOperation {
         return [outChannels, h, w]
     }
 
-    public func forward(_ inputs: [Tensor]) -> Tensor { convolution.forward(inputs[0], bias: bias) }
+    public func forward(_ inputs: [Tensor]) -> Tensor { forwardInLayout(inputs).plain }
 
+    /// In the layout oneDNN chose.
     func linearPart(_ x: Tensor) -> Tensor { convolution.forward(x, bias: nil) }
 
     public func vjp(_ cotangent: Tensor, inputs: [Tensor], output: Tensor) -> [Tensor] {
+        vjpInLayout(cotangent, inputs: inputs, output: output).map(\.plain)
+    }
+
+    public func jvp(_ tangents: [Tensor], inputs: [Tensor], output: Tensor) -> Tensor { linearPart(tangents[0]).plain }
+}
+
+extension Conv2d: LayoutAware {
+    func forwardInLayout(_ inputs: [Tensor]) -> Tensor { convolution.forward(inputs[0], bias: bias) }
+
+    func vjpInLayout(_ cotangent: Tensor, inputs: [Tensor], output: Tensor) -> [Tensor] {
         let shape = inputs[0].shape
         return [convolution.backward(cotangent, height: shape[2], width: shape[3], bias: nil)]
     }
+
+    func jvpInLayout(_ tangents: [Tensor], inputs: [Tensor], output: Tensor) -> Tensor { linearPart(tangents[0]) }
 }

@@ -51,8 +51,9 @@ public struct ConvTranspose2d: LinearOperation {
         return [outChannels, h, w]
     }
 
-    public func forward(_ inputs: [Tensor]) -> Tensor { transpose(inputs[0], bias: bias) }
+    public func forward(_ inputs: [Tensor]) -> Tensor { forwardInLayout(inputs).plain }
 
+    /// In the layout oneDNN chose.
     func linearPart(_ x: Tensor) -> Tensor { transpose(x, bias: nil) }
 
     private func transpose(_ x: Tensor, bias: [Float]?) -> Tensor {
@@ -62,6 +63,18 @@ public struct ConvTranspose2d: LinearOperation {
     }
 
     public func vjp(_ cotangent: Tensor, inputs: [Tensor], output: Tensor) -> [Tensor] {
+        vjpInLayout(cotangent, inputs: inputs, output: output).map(\.plain)
+    }
+
+    public func jvp(_ tangents: [Tensor], inputs: [Tensor], output: Tensor) -> Tensor { linearPart(tangents[0]).plain }
+}
+
+extension ConvTranspose2d: LayoutAware {
+    func forwardInLayout(_ inputs: [Tensor]) -> Tensor { transpose(inputs[0], bias: bias) }
+
+    func vjpInLayout(_ cotangent: Tensor, inputs: [Tensor], output: Tensor) -> [Tensor] {
         [convolution.forward(cotangent, bias: nil)]
     }
+
+    func jvpInLayout(_ tangents: [Tensor], inputs: [Tensor], output: Tensor) -> Tensor { linearPart(tangents[0]) }
 }
