@@ -18,6 +18,9 @@ public struct Graph: Sendable {
     private let operations: [any NetworkOperation]
     /// Values whose node absorbed the batch norm after it (see foldAffineNodes).
     private let foldedValues: Set<Int>
+    /// Values a convolution reads, directly or through elementwise layers: the ones a pass keeps
+    /// in oneDNN's layouts (a convolution writes the others in NCHW).
+    private let convolutionFed: Set<Int>
 
     /// Values a trace holds per sample: the input and every node's output.
     public let traceValuesPerSample: Int
@@ -57,6 +60,15 @@ public struct Graph: Sendable {
         self.output = output
         self.traceValuesPerSample = traceValues
         (operations, foldedValues) = foldAffineNodes(built, output: output)
+        var fed = Set<Int>()
+        for index in stride(from: built.count, through: 1, by: -1) {
+            switch operations[index - 1] {
+            case is any LayoutKeeping: if fed.contains(index) { fed.formUnion(built[index - 1].inputs) }
+            case is any LayoutAware: fed.formUnion(built[index - 1].inputs)
+            default: break
+            }
+        }
+        convolutionFed = fed
     }
 
     /// The values per sample of a value of per-sample shape `shape`, which must have at least one
@@ -118,7 +130,7 @@ public struct Graph: Sendable {
             // A value an NCHW-only operation reads is kept in NCHW from then on, so that the
             // backward pass does not reorder it again.
             if !operation.takesAnyLayout { for input in node.inputs { values[input] = values[input].plain } }
-            values.append(operation.passForward(node.inputs.map { values[$0] }))
+            values.append(operation.passForward(node.inputs.map { values[$0] }, nchw: i + 1 == last || !convolutionFed.contains(i + 1)))
         }
         return Trace(values: values)
     }

@@ -37,25 +37,27 @@ public struct Conv2d: LinearOperation {
         return [outChannels, h, w]
     }
 
-    public func forward(_ inputs: [Tensor]) -> Tensor { forwardInLayout(inputs).plain }
+    public func forward(_ inputs: [Tensor]) -> Tensor { convolution.forward(inputs[0], bias: bias, layout: .nchw) }
 
-    /// In the layout oneDNN chose.
-    func linearPart(_ x: Tensor) -> Tensor { convolution.forward(x, bias: nil) }
+    func linearPart(_ x: Tensor) -> Tensor { convolution.forward(x, bias: nil, layout: .nchw) }
 
     public func vjp(_ cotangent: Tensor, inputs: [Tensor], output: Tensor) -> [Tensor] {
-        vjpInLayout(cotangent, inputs: inputs, output: output).map(\.plain)
+        let shape = inputs[0].shape
+        return [convolution.backward(cotangent, height: shape[2], width: shape[3], bias: nil, layout: .nchw)]
     }
-
-    public func jvp(_ tangents: [Tensor], inputs: [Tensor], output: Tensor) -> Tensor { linearPart(tangents[0]).plain }
 }
 
 extension Conv2d: LayoutAware {
-    func forwardInLayout(_ inputs: [Tensor]) -> Tensor { convolution.forward(inputs[0], bias: bias) }
+    func forwardInLayout(_ inputs: [Tensor], nchw: Bool) -> Tensor {
+        convolution.forward(inputs[0], bias: bias, layout: nchw ? .nchw : nil)
+    }
 
     func vjpInLayout(_ cotangent: Tensor, inputs: [Tensor], output: Tensor) -> [Tensor] {
         let shape = inputs[0].shape
-        return [convolution.backward(cotangent, height: shape[2], width: shape[3], bias: nil)]
+        return [convolution.backward(cotangent, height: shape[2], width: shape[3], bias: nil, layout: inputs[0].layout)]
     }
 
-    func jvpInLayout(_ tangents: [Tensor], inputs: [Tensor], output: Tensor) -> Tensor { linearPart(tangents[0]) }
+    func jvpInLayout(_ tangents: [Tensor], inputs: [Tensor], output: Tensor) -> Tensor {
+        convolution.forward(tangents[0], bias: nil, layout: output.layout)
+    }
 }

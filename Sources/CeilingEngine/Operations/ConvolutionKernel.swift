@@ -69,22 +69,24 @@ final class ConvolutionKernel: @unchecked Sendable {
         checkedOutputPlane(height: height, width: width)!
     }
 
-    /// y = conv(x) (+ bias): x [N, in, H, W] -> [N, out, OH, OW], in the layout of the
-    /// primitive's choice (see TensorLayout).
-    func forward(_ x: Tensor, bias: [Float]?) -> Tensor {
+    /// y = conv(x) (+ bias): x [N, in, H, W] -> [N, out, OH, OW], in `layout`, or with nil in
+    /// the primitive's own (see TensorLayout).
+    func forward(_ x: Tensor, bias: [Float]?, layout: TensorLayout?) -> Tensor {
         let (h, w) = (x.shape[2], x.shape[3])
         let (oh, ow) = outputPlane(height: h, width: w)
-        return run(.forward(bias: bias != nil), x, outputShape: [x.batch, outChannels, oh, ow], height: h, width: w, bias: bias)
+        return run(.forward(bias: bias != nil), x, outputShape: [x.batch, outChannels, oh, ow], height: h, width: w, bias: bias, layout: layout)
     }
 
     /// The adjoint of the linear part of `forward`: dy [N, out, OH, OW] -> dx [N, in, H, W] for
     /// an input plane `height` x `width` (which `dy`'s plane alone does not fix when the stride
-    /// exceeds 1), plus a per-input-channel `bias` when given.
-    func backward(_ dy: Tensor, height: Int, width: Int, bias: [Float]?) -> Tensor {
-        run(.backward(bias: bias != nil), dy, outputShape: [dy.batch, inChannels, height, width], height: height, width: width, bias: bias)
+    /// exceeds 1), plus a per-input-channel `bias` when given; in `layout` as for `forward`.
+    func backward(_ dy: Tensor, height: Int, width: Int, bias: [Float]?, layout: TensorLayout?) -> Tensor {
+        run(.backward(bias: bias != nil), dy, outputShape: [dy.batch, inChannels, height, width], height: height, width: width,
+            bias: bias, layout: layout)
     }
 
-    private func run(_ direction: Direction, _ input: Tensor, outputShape: [Int], height: Int, width: Int, bias: [Float]?) -> Tensor {
+    private func run(_ direction: Direction, _ input: Tensor, outputShape: [Int], height: Int, width: Int, bias: [Float]?,
+                     layout required: TensorLayout?) -> Tensor {
         let batch = input.batch
         let (oh, ow) = outputPlane(height: height, width: width)
         let flopsPerSample = 2 * outChannels * inChannels * kernel.0 * kernel.1 * oh * ow
@@ -93,7 +95,7 @@ final class ConvolutionKernel: @unchecked Sendable {
         let outputSize = outputShape.dropFirst().reduce(1, *)
         // The plans for a full block and for the last, shorter one (writing the same layout),
         // made before the threads start.
-        let full = plan(PlanKey(direction: direction, samples: block, height: height, width: width, outputLayout: nil))
+        let full = plan(PlanKey(direction: direction, samples: block, height: height, width: width, outputLayout: required))
         let last = batch % block == 0 ? full
             : plan(PlanKey(direction: direction, samples: batch % block, height: height, width: width, outputLayout: full.outputLayout))
         return Tensor(shape: outputShape, layout: full.outputLayout) { out in
