@@ -95,7 +95,7 @@ struct ConvolutionTests {
         }
         let winograd = kernel(Self.cases[4])
         #expect(winograd.runsWinograd(.forward(bias: true), samples: 2, height: 9, width: 8))
-        #expect(winograd.runsWinograd(.backward, samples: 2, height: 9, width: 8))
+        #expect(winograd.runsWinograd(.backward(bias: false), samples: 2, height: 9, width: 8))
         #expect(!winograd.runsWinograd(.forward(bias: true), samples: 2, height: 7, width: 8))
         #expect(!kernel(Self.cases[0]).runsWinograd(.forward(bias: true), samples: 3, height: 6, width: 5))
     }

@@ -59,7 +59,7 @@ struct PyTorchFixtureTests {
         let winograd = graph.nodes.filter { node in
             guard let conv = node.operation as? Conv2d else { return false }
             let plane = graph.shape(of: node.inputs[0])
-            return [.forward(bias: conv.bias != nil), .backward].allSatisfy {
+            return [.forward(bias: conv.bias != nil), .backward(bias: false)].allSatisfy {
                 conv.convolution.runsWinograd($0, samples: 1, height: plane[1], width: plane[2])
             }
         }

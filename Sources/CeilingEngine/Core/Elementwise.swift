@@ -46,10 +46,11 @@ private func loadPartial(_ p: UnsafePointer<Float>, _ count: Int) -> SIMD16<Floa
     return value
 }
 
-/// a + b for two tensors of the same shape, in parallel chunks.
+/// a + b for two tensors of the same shape, in parallel chunks, in `a`'s layout.
 func elementwiseSum(_ a: Tensor, _ b: Tensor) -> Tensor {
     precondition(a.shape == b.shape, "adding tensors of shapes \(a.shape) and \(b.shape)")
-    return Tensor(shape: a.shape) { out in
+    let b = b.inLayout(a.layout)
+    return Tensor(shape: a.shape, layout: a.layout) { out in
         nonisolated(unsafe) let out = out
         a.data.withUnsafeBufferPointer { x in
             b.data.withUnsafeBufferPointer { y in

@@ -3,6 +3,8 @@
 public struct Tensor: Sendable, Equatable {
     public var shape: [Int]
     public var data: [Float]
+    /// NCHW except inside a graph pass (see TensorLayout).
+    @usableFromInline var layout: TensorLayout = .nchw
 
     public init(shape: [Int], data: [Float]) {
         precondition(shape.reduce(1, *) == data.count, "tensor shape \(shape) does not hold \(data.count) values")
@@ -17,8 +19,15 @@ public struct Tensor: Sendable, Equatable {
     /// Builds a tensor by letting `fill` write every element; skips the zero-fill of `init(zeros:)`.
     @inlinable
     public init(shape: [Int], fill: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        self.init(shape: shape, layout: .nchw, fill: fill)
+    }
+
+    /// The same for values in `layout`.
+    @inlinable
+    init(shape: [Int], layout: TensorLayout, fill: (UnsafeMutableBufferPointer<Float>) -> Void) {
         let count = shape.reduce(1, *)
         self.shape = shape
+        self.layout = layout
         self.data = [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
             fill(buffer)
             initialised = count

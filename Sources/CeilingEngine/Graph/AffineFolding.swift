@@ -6,7 +6,7 @@ protocol AffineAbsorbing: NetworkOperation {
 }
 
 /// Passes its input through: what remains of a batch norm once its preceding layer absorbed it.
-struct Absorbed: NetworkOperation {
+struct Absorbed: LayoutKeeping {
     let kind: String
     func outputShape(for inputShapes: [[Int]]) throws(ShapeError) -> [Int] { try singleInput(inputShapes, kind) }
     func forward(_ inputs: [Tensor]) -> Tensor { inputs[0] }

@@ -18,6 +18,9 @@ public struct Graph: Sendable {
     private let operations: [any NetworkOperation]
     /// Values whose node absorbed the batch norm after it (see foldAffineNodes).
     private let foldedValues: Set<Int>
+    /// Values a convolution reads, directly or through elementwise layers: the ones a pass keeps
+    /// in oneDNN's layouts (a convolution writes the others in NCHW).
+    private let convolutionFed: Set<Int>
 
     /// Values a trace holds per sample: the input and every node's output.
     public let traceValuesPerSample: Int
@@ -57,6 +60,15 @@ public struct Graph: Sendable {
         self.output = output
         self.traceValuesPerSample = traceValues
         (operations, foldedValues) = foldAffineNodes(built, output: output)
+        var fed = Set<Int>()
+        for index in stride(from: built.count, through: 1, by: -1) {
+            switch operations[index - 1] {
+            case is any LayoutKeeping: if fed.contains(index) { fed.formUnion(built[index - 1].inputs) }
+            case is any LayoutAware: fed.formUnion(built[index - 1].inputs)
+            default: break
+            }
+        }
+        convolutionFed = fed
     }
 
     /// The values per sample of a value of per-sample shape `shape`, which must have at least one
@@ -96,11 +108,13 @@ public struct Graph: Sendable {
 
     public var parameterCount: Int { nodes.reduce(0) { $0 + $1.operation.parameterCount } }
 
-    /// Every value of a forward pass, kept for the backward and tangent passes.
+    /// Every value of a forward pass, kept for the backward and tangent passes, each in the layout
+    /// the pass left it in (see TensorLayout).
     public struct Trace: Sendable {
-        public let values: [Tensor]
+        let values: [Tensor]
         public var batch: Int { values[0].batch }
-        public func value(_ index: Int) -> Tensor { values[index] }
+        /// Value `index`, in NCHW.
+        public func value(_ index: Int) -> Tensor { values[index].plain }
     }
 
     /// Runs the graph up to value `until` (default: the output) and keeps every value.
@@ -112,14 +126,18 @@ public struct Graph: Sendable {
         var values = [input]
         values.reserveCapacity(last + 1)
         for (i, node) in nodes.prefix(last).enumerated() {
-            values.append(operation(i + 1, endingAt: last).forward(node.inputs.map { values[$0] }))
+            let operation = operation(i + 1, endingAt: last)
+            // A value an NCHW-only operation reads is kept in NCHW from then on, so that the
+            // backward pass does not reorder it again.
+            if !operation.takesAnyLayout { for input in node.inputs { values[input] = values[input].plain } }
+            values.append(operation.passForward(node.inputs.map { values[$0] }, nchw: i + 1 == last || !convolutionFed.contains(i + 1)))
         }
         return Trace(values: values)
     }
 
     /// The value `at` (default: the output) for a batch of inputs.
     public func evaluate(_ input: Tensor, at: Int? = nil) -> Tensor {
-        trace(input, until: at ?? output).values.last!
+        trace(input, until: at ?? output).value(at ?? output)
     }
 
     /// Vector-Jacobian product: the input cotangent for a cotangent of value `at`. The cotangent
@@ -135,12 +153,13 @@ public struct Graph: Sendable {
             guard let g = grads[index] else { continue }
             grads[index] = nil
             let node = nodes[index - 1]
-            let inputGrads = operation(index, endingAt: target).vjp(g, inputs: node.inputs.map { trace.values[$0] }, output: trace.values[index])
+            let inputGrads = operation(index, endingAt: target).passVJP(g, inputs: node.inputs.map { trace.values[$0] },
+                                                                        output: trace.values[index])
             for (source, grad) in zip(node.inputs, inputGrads) {
                 grads[source] = grads[source].map { elementwiseSum($0, grad) } ?? grad
             }
         }
-        return grads[0] ?? Tensor(zeros: [cotangent.batch] + inputShape)
+        return grads[0]?.plain ?? Tensor(zeros: [cotangent.batch] + inputShape)
     }
 
     /// Jacobian-vector product: the tangent of value `at` for an input tangent of R * N directions.
@@ -152,10 +171,10 @@ public struct Graph: Sendable {
         var tangents = [tangent]
         for node in nodes.prefix(target) {
             let index = tangents.count
-            tangents.append(operation(index, endingAt: target).jvp(node.inputs.map { tangents[$0] },
-                                               inputs: node.inputs.map { trace.values[$0] }, output: trace.values[index]))
+            tangents.append(operation(index, endingAt: target).passJVP(node.inputs.map { tangents[$0] },
+                                                                   inputs: node.inputs.map { trace.values[$0] }, output: trace.values[index]))
         }
-        return tangents[target]
+        return tangents[target].plain
     }
 }
 

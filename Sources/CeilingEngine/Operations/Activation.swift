@@ -2,7 +2,7 @@ import Foundation
 
 /// Elementwise nonlinearities. Their derivatives are read from the forward input and output of
 /// sample `i % N`, which is what lets one backward pass carry R * N cotangents.
-public struct Activation: NetworkOperation {
+public struct Activation: LayoutKeeping {
     public enum Function: Sendable, Equatable {
         case relu, leakyReLU(slope: Float), elu(alpha: Float), tanh, sigmoid
     }
@@ -27,7 +27,7 @@ public struct Activation: NetworkOperation {
     public func forward(_ inputs: [Tensor]) -> Tensor {
         let x = inputs[0]
         let function = function
-        return Tensor(shape: x.shape) { out in
+        return Tensor(shape: x.shape, layout: x.layout) { out in
             nonisolated(unsafe) let out = out
             x.data.withUnsafeBufferPointer { xs in
                 forEachChunk(xs.count) { range in
@@ -58,10 +58,20 @@ public struct Activation: NetworkOperation {
 
     /// Multiplies `direction` (R * N samples) by the elementwise derivative at the forward point.
     /// The choice of function is made once per chunk, not per value, so the loops vectorise.
+    /// Inside a graph pass the three may come in different layouts; the result is in the layout
+    /// of the forward value the derivative reads (the input, or for tanh and sigmoid the output),
+    /// and the value it does not read stands in for it.
     private func scaleByDerivative(_ direction: Tensor, input: Tensor, output: Tensor) -> Tensor {
+        let (input, output) = switch function {
+        case .relu, .leakyReLU: (input, input)
+        case .tanh, .sigmoid: (output, output)
+        case .elu: (input, output.inLayout(input.layout))
+        }
+        let layout = input.layout
+        let direction = direction.inLayout(layout)
         let forwardCount = input.count
         let function = function
-        return Tensor(shape: direction.shape) { out in
+        return Tensor(shape: direction.shape, layout: layout) { out in
             nonisolated(unsafe) let out = out
             direction.data.withUnsafeBufferPointer { d in
                 input.data.withUnsafeBufferPointer { x in

@@ -37,12 +37,27 @@ public struct Conv2d: LinearOperation {
         return [outChannels, h, w]
     }
 
-    public func forward(_ inputs: [Tensor]) -> Tensor { convolution.forward(inputs[0], bias: bias) }
+    public func forward(_ inputs: [Tensor]) -> Tensor { convolution.forward(inputs[0], bias: bias, layout: .nchw) }
 
-    func linearPart(_ x: Tensor) -> Tensor { convolution.forward(x, bias: nil) }
+    func linearPart(_ x: Tensor) -> Tensor { convolution.forward(x, bias: nil, layout: .nchw) }
 
     public func vjp(_ cotangent: Tensor, inputs: [Tensor], output: Tensor) -> [Tensor] {
         let shape = inputs[0].shape
-        return [convolution.backward(cotangent, height: shape[2], width: shape[3], bias: nil)]
+        return [convolution.backward(cotangent, height: shape[2], width: shape[3], bias: nil, layout: .nchw)]
+    }
+}
+
+extension Conv2d: LayoutAware {
+    func forwardInLayout(_ inputs: [Tensor], nchw: Bool) -> Tensor {
+        convolution.forward(inputs[0], bias: bias, layout: nchw ? .nchw : nil)
+    }
+
+    func vjpInLayout(_ cotangent: Tensor, inputs: [Tensor], output: Tensor) -> [Tensor] {
+        let shape = inputs[0].shape
+        return [convolution.backward(cotangent, height: shape[2], width: shape[3], bias: nil, layout: inputs[0].layout)]
+    }
+
+    func jvpInLayout(_ tangents: [Tensor], inputs: [Tensor], output: Tensor) -> Tensor {
+        convolution.forward(tangents[0], bias: nil, layout: output.layout)
     }
 }

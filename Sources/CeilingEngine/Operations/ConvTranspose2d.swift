@@ -51,17 +51,29 @@ public struct ConvTranspose2d: LinearOperation {
         return [outChannels, h, w]
     }
 
-    public func forward(_ inputs: [Tensor]) -> Tensor { transpose(inputs[0], bias: bias) }
+    public func forward(_ inputs: [Tensor]) -> Tensor { transpose(inputs[0], bias: bias, layout: .nchw) }
 
-    func linearPart(_ x: Tensor) -> Tensor { transpose(x, bias: nil) }
+    func linearPart(_ x: Tensor) -> Tensor { transpose(x, bias: nil, layout: .nchw) }
 
-    private func transpose(_ x: Tensor, bias: [Float]?) -> Tensor {
+    private func transpose(_ x: Tensor, bias: [Float]?, layout: TensorLayout?) -> Tensor {
         // The graph checked this plane when it was built.
         let (h, w) = checkedOutputPlane(x.sampleShape)!
-        return convolution.backward(x, height: h, width: w, bias: bias)
+        return convolution.backward(x, height: h, width: w, bias: bias, layout: layout)
     }
 
     public func vjp(_ cotangent: Tensor, inputs: [Tensor], output: Tensor) -> [Tensor] {
-        [convolution.forward(cotangent, bias: nil)]
+        [convolution.forward(cotangent, bias: nil, layout: .nchw)]
+    }
+}
+
+extension ConvTranspose2d: LayoutAware {
+    func forwardInLayout(_ inputs: [Tensor], nchw: Bool) -> Tensor { transpose(inputs[0], bias: bias, layout: nchw ? .nchw : nil) }
+
+    func vjpInLayout(_ cotangent: Tensor, inputs: [Tensor], output: Tensor) -> [Tensor] {
+        [convolution.forward(cotangent, bias: nil, layout: inputs[0].layout)]
+    }
+
+    func jvpInLayout(_ tangents: [Tensor], inputs: [Tensor], output: Tensor) -> Tensor {
+        transpose(tangents[0], bias: nil, layout: output.layout)
     }
 }

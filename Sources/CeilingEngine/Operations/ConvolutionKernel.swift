@@ -5,8 +5,10 @@ import Foundation
 /// backward (output cotangent to input cotangent) through oneDNN. Conv2d uses it forward and its
 /// gradient backward; ConvTranspose2d, being that gradient, uses it the other way round.
 ///
-/// oneDNN's fast kernels want channel-blocked layouts; each block of samples is reordered from
-/// the engine's NCHW into the layout the primitive chose, convolved and reordered back. Blocks
+/// oneDNN's fast kernels want channel-blocked or channels-last layouts; each block of samples is
+/// reordered from the layout it came in into the one the primitive chose, convolved, and left
+/// in the primitive's output layout where that is a TensorLayout (the callers outside a graph
+/// pass reorder it to NCHW). Blocks
 /// are a fixed partition of the batch (by work per sample, never by thread count) and each runs
 /// single-threaded on one engine thread, so results do not depend on the number of threads.
 /// 3x3 stride-1 layers with enough channels run oneDNN's Winograd kernels (`winogradPays`).
@@ -15,11 +17,12 @@ final class ConvolutionKernel: @unchecked Sendable {
     let kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)
     let weight: [Float]
 
-    enum Direction: Hashable { case forward(bias: Bool), backward }
+    enum Direction: Hashable { case forward(bias: Bool), backward(bias: Bool) }
 
     private struct PlanKey: Hashable {
         let direction: Direction
         let samples: Int, height: Int, width: Int
+        let outputLayout: TensorLayout?
     }
 
     private var plans: [PlanKey: ConvolutionPlan] = [:]
@@ -66,48 +69,43 @@ final class ConvolutionKernel: @unchecked Sendable {
         checkedOutputPlane(height: height, width: width)!
     }
 
-    /// y = conv(x) (+ bias): x [N, in, H, W] -> [N, out, OH, OW].
-    func forward(_ x: Tensor, bias: [Float]?) -> Tensor {
+    /// y = conv(x) (+ bias): x [N, in, H, W] -> [N, out, OH, OW], in `layout`, or with nil in
+    /// the primitive's own (see TensorLayout).
+    func forward(_ x: Tensor, bias: [Float]?, layout: TensorLayout?) -> Tensor {
         let (h, w) = (x.shape[2], x.shape[3])
         let (oh, ow) = outputPlane(height: h, width: w)
-        return run(.forward(bias: bias != nil), x, outputShape: [x.batch, outChannels, oh, ow], height: h, width: w) { plan, from, to in
-            bias.withUnsafeOptionalBuffer { plan.execute(from, to, bias: $0?.baseAddress) }
-        }
+        return run(.forward(bias: bias != nil), x, outputShape: [x.batch, outChannels, oh, ow], height: h, width: w, bias: bias, layout: layout)
     }
 
     /// The adjoint of the linear part of `forward`: dy [N, out, OH, OW] -> dx [N, in, H, W] for
     /// an input plane `height` x `width` (which `dy`'s plane alone does not fix when the stride
-    /// exceeds 1), plus a per-input-channel `bias` when given.
-    func backward(_ dy: Tensor, height: Int, width: Int, bias: [Float]?) -> Tensor {
-        run(.backward, dy, outputShape: [dy.batch, inChannels, height, width], height: height, width: width) { plan, from, to in
-            plan.execute(from, to, bias: nil)
-            guard let bias else { return }
-            let plane = height * width
-            bias.withUnsafeBufferPointer { b in
-                for sample in 0..<(plan.samples) {
-                    addChannelBias(b, to: to + sample * inChannels * plane, plane: plane)
-                }
-            }
-        }
+    /// exceeds 1), plus a per-input-channel `bias` when given; in `layout` as for `forward`.
+    func backward(_ dy: Tensor, height: Int, width: Int, bias: [Float]?, layout: TensorLayout?) -> Tensor {
+        run(.backward(bias: bias != nil), dy, outputShape: [dy.batch, inChannels, height, width], height: height, width: width,
+            bias: bias, layout: layout)
     }
 
-    private func run(_ direction: Direction, _ input: Tensor, outputShape: [Int], height: Int, width: Int,
-                     _ body: (ConvolutionPlan, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> Tensor {
+    private func run(_ direction: Direction, _ input: Tensor, outputShape: [Int], height: Int, width: Int, bias: [Float]?,
+                     layout required: TensorLayout?) -> Tensor {
         let batch = input.batch
         let (oh, ow) = outputPlane(height: height, width: width)
         let flopsPerSample = 2 * outChannels * inChannels * kernel.0 * kernel.1 * oh * ow
         let block = max(1, min(batch, Self.maxSamplesPerBlock, Self.flopsPerBlock / max(1, flopsPerSample)))
-        let inputSize = input.sampleSize
+        let inputSize = input.sampleSize, layout = input.layout
         let outputSize = outputShape.dropFirst().reduce(1, *)
-        // The plans for a full block and for the last, shorter one, made before the threads start.
-        let full = plan(PlanKey(direction: direction, samples: block, height: height, width: width))
-        let last = batch % block == 0 ? full : plan(PlanKey(direction: direction, samples: batch % block, height: height, width: width))
-        return Tensor(shape: outputShape) { out in
+        // The plans for a full block and for the last, shorter one (writing the same layout),
+        // made before the threads start.
+        let full = plan(PlanKey(direction: direction, samples: block, height: height, width: width, outputLayout: required))
+        let last = batch % block == 0 ? full
+            : plan(PlanKey(direction: direction, samples: batch % block, height: height, width: width, outputLayout: full.outputLayout))
+        return Tensor(shape: outputShape, layout: full.outputLayout) { out in
             nonisolated(unsafe) let out = out
             input.data.withUnsafeBufferPointer { xs in
-                forEachBlock(total: batch, blockSize: block) { range in
-                    body(range.count == block ? full : last, xs.baseAddress! + range.lowerBound * inputSize,
-                         out.baseAddress! + range.lowerBound * outputSize)
+                bias.withUnsafeOptionalBuffer { bias in
+                    forEachBlock(total: batch, blockSize: block) { range in
+                        (range.count == block ? full : last).execute(xs.baseAddress! + range.lowerBound * inputSize, layout: layout,
+                                                                     out.baseAddress! + range.lowerBound * outputSize, bias: bias?.baseAddress)
+                    }
                 }
             }
         }
@@ -127,7 +125,7 @@ final class ConvolutionKernel: @unchecked Sendable {
 
     /// Whether the pass `direction` on `samples` samples of `height` x `width` runs Winograd.
     func runsWinograd(_ direction: Direction, samples: Int, height: Int, width: Int) -> Bool {
-        plan(PlanKey(direction: direction, samples: samples, height: height, width: width)).winograd
+        plan(PlanKey(direction: direction, samples: samples, height: height, width: width, outputLayout: nil)).winograd
     }
 
     private func plan(_ key: PlanKey) -> ConvolutionPlan {
@@ -135,17 +133,9 @@ final class ConvolutionKernel: @unchecked Sendable {
         defer { lock.unlock() }
         if let plan = plans[key] { return plan }
         let plan = ConvolutionPlan(self, direction: key.direction, samples: key.samples, height: key.height, width: key.width,
-                                   winograd: winogradPays(height: key.height, width: key.width))
+                                   winograd: winogradPays(height: key.height, width: key.width), outputLayout: key.outputLayout)
         plans[key] = plan
         return plan
-    }
-}
-
-/// Adds `bias[c]` to every value of channel plane `c` of one sample [channels, plane].
-private func addChannelBias(_ bias: UnsafeBufferPointer<Float>, to sample: UnsafeMutablePointer<Float>, plane: Int) {
-    for c in bias.indices {
-        let values = sample + c * plane, b = bias[c]
-        for p in 0..<plane { values[p] += b }
     }
 }
 

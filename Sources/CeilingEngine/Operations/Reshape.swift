@@ -29,7 +29,7 @@ public struct Reshape: LinearOperation {
 }
 
 /// Elementwise sum of two inputs of one shape (residual connections).
-public struct Add: NetworkOperation {
+public struct Add: LayoutKeeping {
     public let kind = "add"
     public init() {}
 
