@@ -35,10 +35,7 @@ public struct EstimateSettings: Codable, Sendable {
     public static func standard(seed: UInt64 = 0) -> EstimateSettings {
         EstimateSettings(samples: 256, measureSamples: 2000, seed: seed, percentiles: [0.25], epsilon: 0.05, confidence: 0.95,
                          modulusAnchors: 128, modulusSteps: 6, refinementSteps: 60,
-                         projection: ProjectionStageSettings(
-                            samples: 32, inversion: InversionSettings(steps: 60, polishSteps: 20, restarts: 1),
-                            search: ProjectionSearchSettings(binarySteps: 8, walkIterations: 1, probes: 6,
-                                                             queryInversion: InversionSettings(steps: 20, polishSteps: 10, restarts: 0))),
+                         projection: .standard,
                          transferSamples: 64, wassersteinSamples: 1000)
     }
 

@@ -15,6 +15,13 @@ public struct ProjectionStageSettings: Codable, Sendable, Equatable {
         self.inversion = inversion
         self.search = search
     }
+
+    /// What the default run and `ceiling robustness` use: 32 points, sized so that the stage
+    /// costs what the other notions cost at 256 points.
+    public static let standard = ProjectionStageSettings(
+        samples: 32, inversion: InversionSettings(steps: 60, polishSteps: 20, restarts: 1),
+        search: ProjectionSearchSettings(binarySteps: 8, walkIterations: 1, probes: 6,
+                                         queryInversion: InversionSettings(steps: 20, polishSteps: 10, restarts: 0)))
 }
 
 /// What the projection stage found: r_unc of f~ and Theorem 2 checked against r_in.

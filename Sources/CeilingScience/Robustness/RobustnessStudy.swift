@@ -28,7 +28,7 @@ public struct RobustnessSettings: Codable, Sendable {
     /// Rounds of extra effort (ball searches) when the r_Z self-check is violated.
     public var selfCheckRounds = 2
     /// The projection classifier's stage (only when `notions` has `.projection`).
-    public var projection = ProjectionStageSettings()
+    public var projection = ProjectionStageSettings.standard
 
     public init() {}
 }

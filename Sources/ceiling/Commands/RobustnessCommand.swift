@@ -14,9 +14,9 @@ struct RobustnessCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Generated points for the class measures.") var measureSamples: Int = 2000
     @Option(help: "Notions to measure, comma-separated: z, in, unc, projection.") var notions: String = "z,in,unc"
     @Option(parsing: .unconditional, help: "Steps of the DDN-style refinement after DeepFool.") var refinementSteps: Int = 100
-    @Option(parsing: .unconditional, help: "Points for the projection classifier (the first ones; each query inverts the generator).") var projectionSamples: Int = 16
-    @Option(parsing: .unconditional, help: "Gradient steps of the projection classifier's inversion.") var inversionSteps: Int = InversionSettings.defaultSteps
-    @Option(parsing: .unconditional, help: "Random restarts of the projection classifier's inversion.") var inversionRestarts: Int = InversionSettings.defaultRestarts
+    @Option(parsing: .unconditional, help: "Points for the projection classifier (the first ones; each query inverts the generator).") var projectionSamples: Int = ProjectionStageSettings.standard.samples
+    @Option(parsing: .unconditional, help: "Gradient steps of the projection classifier's inversion.") var inversionSteps: Int = ProjectionStageSettings.standard.inversion.steps
+    @Option(parsing: .unconditional, help: "Random restarts of the projection classifier's inversion.") var inversionRestarts: Int = ProjectionStageSettings.standard.inversion.restarts
     @Option(parsing: .unconditional, help: "Seed for every random draw.") var seed: UInt64 = 0
     @Option(help: "Percentiles to report.") var percentiles: String = "0.25,0.5"
     @Option(help: CertifiedBoundOption.help) var certify: String = CertifiedBoundOption.defaultValue

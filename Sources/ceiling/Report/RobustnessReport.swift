@@ -63,8 +63,8 @@ struct RobustnessReport {
     /// Reconstruction quality and the Theorem 2 check of the projection classifier.
     static func projectionLines(_ p: ProjectionMeasurement, inversion: InversionSettings) -> [String] {
         let errors = EmpiricalDistribution(p.robustness.reconstructionErrors)
-        var lines = [String(format: "projection classifier f~ on the first %d points: inversion %d + %d steps, %d restarts; reconstruction error ||g(z*) - x|| median %.2g, max %.2g",
-                            p.robustness.count, inversion.steps, inversion.polishSteps, inversion.restarts,
+        var lines = [String(format: "projection classifier f~ on the first %d points: inversion %d + %d steps, %d restart%@; reconstruction error ||g(z*) - x|| median %.2g, max %.2g",
+                            p.robustness.count, inversion.steps, inversion.polishSteps, inversion.restarts, inversion.restarts == 1 ? "" : "s",
                             errors.quantile(0.5), p.robustness.reconstructionErrors.max() ?? 0)]
         lines += p.theoremTwo.notes
         if let ratio = p.theoremTwo.minimumRatio { lines.append(String(format: "smallest r_unc(f~) / r_in: %.3f (Theorem 2 needs >= 0.5)", ratio)) }
