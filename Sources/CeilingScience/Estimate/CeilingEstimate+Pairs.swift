@@ -77,7 +77,9 @@ extension CeilingEstimate {
                 return attack.attack(map: subject.map, x: part, labels: subject.map.labels(part)).norms
             }.flatMap { $0 }
             let mean = norms.allSatisfy { $0.isFinite } ? norms.reduce(0, +) / Double(max(norms.count, 1)) : nil
-            ceilings.append(.init(classifier: subject.name, certified: rigorous, sampled: estimate, note: note, measuredMean: mean, realPoints: x.batch))
+            let interval = mean != nil && norms.count >= 2 ? try MeanInterval(norms, confidence: settings.confidence) : nil
+            ceilings.append(.init(classifier: subject.name, certified: rigorous, sampled: estimate, note: note, measuredMean: mean,
+                                  measuredMeanInterval: interval, realPoints: x.batch))
         }
         return EstimateResults.WassersteinRecord(slack: slack, ceilings: ceilings)
     }

@@ -1,3 +1,4 @@
+import CeilingBounds
 import CeilingJSON
 import Foundation
 
@@ -197,6 +198,8 @@ public struct EstimateResults: Codable, Sendable {
             public let note: String?
             /// Mean r_unc measured on `realPoints` real images (nil when any is censored).
             public let measuredMean: Double?
+            /// Its t interval at the run's confidence (an approximation; nil in earlier results).
+            public let measuredMeanInterval: MeanInterval?
             public let realPoints: Int
         }
         public let slack: WassersteinSlack

@@ -44,7 +44,10 @@ struct WassersteinSummary {
             lines.append(String(format: "    two halves of the generated images alone are W1 = %.4g apart: empirical W1 over-estimates in high dimension (m = %d), so the slack is conservative", floor, s.imageDimension))
         }
         for c in record.ceilings {
-            let measured = c.measuredMean.map { String(format: "%.4g", $0) } ?? "censored on some points"
+            var measured = c.measuredMean.map { String(format: "%.4g", $0) } ?? "censored on some points"
+            if let i = c.measuredMeanInterval {
+                measured += String(format: " [%.4g, %.4g] (%g%% t interval of the mean of what the attack finds, approximate)", i.lower, i.upper, i.confidence * 100)
+            }
             var text = "    \(c.classifier): E r_unc on real data"
             if let rigorous = c.certified {
                 text += String(format: " <= %.4g with the certified Lipschitz constant (rigorous given W1)", rigorous.bound)
