@@ -1,5 +1,6 @@
 import CeilingBounds
 import CeilingEngine
+import Foundation
 
 /// Settings of a transfer measurement; every random draw follows from `seed`.
 public struct TransferSettings: Codable, Sendable {
@@ -125,8 +126,8 @@ public struct TransferStudy: Sendable {
 
         let finite = (points.jointNorms + points.normsF + points.normsH).filter(\.isFinite)
         let top = max(finite.max() ?? 1, 1e-12)
-        let gridPoints = max(settings.gridPoints, 2)
-        let eta = (1...gridPoints).map { top * Double($0) / Double(gridPoints) }
+        let eta = Self.etaGrid(top: top, points: max(settings.gridPoints, 2), delta: disagreement.upper,
+                               largestMeasures: [largestF, largestH], modulus: modulus)
         let curve = try TransferCurve.make(eta: eta, delta: disagreement.upper,
                                        measuresF: try ClassMeasures(countsF.empiricalMeasures), largestF: largestF,
                                        measuresH: try ClassMeasures(countsH.empiricalMeasures), largestH: largestH,
@@ -140,6 +141,26 @@ public struct TransferStudy: Sendable {
                                    transferRateF: rate(points.transfersF), transferRateH: rate(points.transfersH),
                                    labelsF: points.labelsF, labelsH: points.labelsH, curve: curve,
                                    meanImageNorm: points.imageNorms.reduce(0, +) / Double(max(points.imageNorms.count, 1)))
+    }
+}
+
+extension TransferStudy {
+    /// The eta grid: `points` even steps up to `top` (the largest norm the attacks found, where the
+    /// measured curves change), then, where Theorem 3 applies but its bound is still 0 at `top`,
+    /// `points` geometric steps on to the radius at which the bound reaches 90% of its supremum
+    /// 1 - 2 delta - epsilon (or to where the modulus is known, if that comes first): with the
+    /// sampled modulus of a real generator the bound becomes positive only at radii many times
+    /// those of the adversaries, and the grid shows where.
+    static func etaGrid(top: Double, points: Int, delta: Double, largestMeasures: [[Double]], modulus: Modulus) -> [Double] {
+        let even = (1...points).map { top * Double($0) / Double(points) }
+        let applies = largestMeasures.contains { (try? TransferBound.validate(delta: delta, largestMeasures: $0)) != nil }
+        let deduction = 2 * delta + modulus.failureProbability
+        guard applies, deduction < 1,
+              IsoperimetricBound.balanced(latentRadius: modulus.inverse(top)) <= deduction,
+              let radius = IsoperimetricBound.balancedRadius(reaching: 0.9 * (1 - deduction), deduction: deduction) else { return even }
+        let end = modulus(min(radius, modulus.maxRadius))
+        guard end.isFinite, end > top * 1.01 else { return even }
+        return even + (1...points).map { top * pow(end / top, Double($0) / Double(points)) }
     }
 }
 

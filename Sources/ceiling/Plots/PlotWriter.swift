@@ -108,8 +108,11 @@ struct PlotWriter {
     /// Theorem 3's lower bound beside the measured fraction of points fooled by one perturbation.
     func transfer(_ t: EstimateResults.TransferRecord) -> SVGChart {
         let c = t.measurement.curve
+        // A grid that runs on to where the bound rises spans decades: a log axis shows both ends.
+        let wide = (c.eta.last ?? 0) > 20 * (c.eta.first ?? 0)
         var chart = SVGChart(title: "Transfer \(t.first) / \(t.second): one perturbation changing both labels",
-                             xLabel: "perturbation norm eta (image space, L2)", yLabel: "P(exists ||v|| <= eta fooling both)")
+                             xLabel: "perturbation norm eta (image space, L2\(wide ? ", log scale" : ""))", yLabel: "P(exists ||v|| <= eta fooling both)",
+                             logX: wide)
         chart.yRange = (0, 1)
         let bound = zip(c.eta, c.bound).compactMap { eta, b in b.map { (eta, max(0, $0)) } }
         if !bound.isEmpty {
