@@ -5,10 +5,12 @@
 set -eu
 PY=${PY:-python3}
 ART=${ART:-artifacts}
+# The generator state dict: dcgan.bin is the last training stage's best (generators/README.md).
+GENERATOR=${GENERATOR:-$ART/dcgan_info15/generator.pt}
 CLASSES="0 1 2 3 4 5 6 7 8 9"
 
 $PY scripts/export_torch.py --module scripts/models.py:DCGANGenerator32 \
-    --kwargs '{"nz":100,"ngf":64,"nc":3}' --state-dict "$ART/dcgan/generator.pt" \
+    --kwargs '{"nz":100,"ngf":64,"nc":3}' --state-dict "$GENERATOR" \
     --role generator --input-shape 100 --latent-dim 100 \
     --source "DCGAN generator (d=100, ngf=64) trained on procedural SVHN-like digits (scripts/make_digits.py seed 1); see generators/README.md" \
     --out generators/dcgan.bin
