@@ -6,7 +6,7 @@ set -eu
 PY=${PY:-python3}
 ART=${ART:-artifacts}
 # The generator state dict: dcgan.bin is the last training stage's best (generators/README.md).
-GENERATOR=${GENERATOR:-$ART/dcgan_info15/generator.pt}
+GENERATOR=${GENERATOR:-$ART/dcgan_info30/generator.pt}
 CLASSES="0 1 2 3 4 5 6 7 8 9"
 
 $PY scripts/export_torch.py --module scripts/models.py:DCGANGenerator32 \
