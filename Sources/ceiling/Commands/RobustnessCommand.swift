@@ -73,17 +73,8 @@ struct RobustnessCommand: ParsableCommand {
         settings.projection.samples = projectionSamples
         settings.projection.inversion.steps = inversionSteps
         settings.projection.inversion.restarts = inversionRestarts
-        let run = try RobustnessRun(inputs, settings: settings, chunk: chunk, certifiedBounds: try CertifiedBoundOption.parse(certify),
+        let study = try RobustnessRun(inputs, settings: settings, chunk: chunk, certifiedBounds: try CertifiedBoundOption.parse(certify),
                                     percentiles: try parsedPercentiles())
-        let progress = Progress(total: 1)
-        if let (shard, directory) = try sharding.prepared() {
-            return try ShardRecord.write(run, shard: shard, into: directory) {
-                defer { progress.finish() }
-                return try run.points(inputs, shard) { progress.update("shard \(shard): \($0)", fraction: $1) }
-            }
-        }
-        let points = try run.points(inputs, .whole) { progress.update($0, fraction: $1) }
-        progress.finish()
-        try run.write(points, inputs: inputs, json: json)
+        try study.run(inputs, sharding: sharding, json: json)
     }
 }

@@ -62,16 +62,7 @@ struct TransferCommand: ParsableCommand {
         settings.confidence = confidence
         settings.refinementSteps = refinementSteps
         settings.gridPoints = gridPoints
-        let run = try TransferRun(inputs, settings: settings, chunk: chunk, lipschitz: lipschitz, modulus: modulus)
-        let progress = Progress(total: 1)
-        if let (shard, directory) = try sharding.prepared() {
-            return try ShardRecord.write(run, shard: shard, into: directory) {
-                defer { progress.finish() }
-                return run.points(inputs, shard) { progress.update("shard \(shard): \($0)", fraction: $1) }
-            }
-        }
-        let points = run.points(inputs, .whole) { progress.update($0, fraction: $1) }
-        progress.finish()
-        try run.write(points, inputs: inputs, json: json)
+        let study = try TransferRun(inputs, settings: settings, chunk: chunk, lipschitz: lipschitz, modulus: modulus)
+        try study.run(inputs, sharding: sharding, json: json)
     }
 }

@@ -31,11 +31,28 @@ protocol ShardedStudy: Codable {
 /// A study whose whole run writes one JSON file (`--json`) beside its report: the merge writes
 /// that file, named `mergedFiles[0]`, into its folder.
 protocol JSONFileStudy: ShardedStudy {
+    /// The per-point values of shard `shard` (`.whole` for a whole run).
+    func points(_ inputs: Inputs, _ shard: Shard, progress: (String, Double) -> Void) throws -> Points
     /// The report from all the points and, with `json`, the record written there.
     func write(_ points: Points, inputs: Inputs, json: String?) throws
 }
 
 extension JSONFileStudy {
+    /// The command: with `--shard`, that shard's points into its record; otherwise every point,
+    /// then the report and `json`.
+    func run(_ inputs: Inputs, sharding: ShardOptions, json: String?) throws {
+        let progress = Progress(total: 1)
+        if let (shard, directory) = try sharding.prepared() {
+            return try ShardRecord.write(self, shard: shard, into: directory) {
+                defer { progress.finish() }
+                return try points(inputs, shard) { progress.update("shard \(shard): \($0)", fraction: $1) }
+            }
+        }
+        let all = try points(inputs, .whole) { progress.update($0, fraction: $1) }
+        progress.finish()
+        try write(all, inputs: inputs, json: json)
+    }
+
     func writeMerged(_ points: Points, inputs: Inputs, seconds: [(shard: Shard, seconds: Double)], into directory: URL) throws {
         let json = directory.appendingPathComponent(Self.mergedFiles[0]).relativePath
         try write(points, inputs: inputs, json: json)
