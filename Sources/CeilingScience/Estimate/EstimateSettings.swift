@@ -31,7 +31,7 @@ public struct EstimateSettings: Codable, Sendable {
     public var chunks: StageChunks { StageChunks(chunk) }
 
     /// Sized by precision: at 256 points the 95% interval of a 25% percentile spans about the 20% to
-    /// 31% quantiles. About 10 minutes on 2 cores for the bundled models (three classifiers).
+    /// 31% quantiles. About 6 minutes on 2 cores for the bundled models (three classifiers).
     public static func standard(seed: UInt64 = 0) -> EstimateSettings {
         EstimateSettings(samples: 256, measureSamples: 2000, seed: seed, percentiles: [0.25], epsilon: 0.05, confidence: 0.95,
                          modulusAnchors: 128, modulusSteps: 6, refinementSteps: 60,
