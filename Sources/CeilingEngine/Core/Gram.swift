@@ -1,5 +1,6 @@
-/// J^T J for a row-major m x d matrix J, by one GEMM on OpenBLAS, in Double: the pulled-back
-/// metric of a generator's Jacobian, which the attacks and the modulus need for d ~ 100.
+/// J^T J for a row-major m x d matrix J, by one single-precision GEMM on OpenBLAS, handed back
+/// in Double for the factorisations that follow: the pulled-back metric of a generator's
+/// Jacobian, which the attacks and the modulus need for d ~ 100.
 public func gramMatrix(_ matrix: [Float], rows m: Int, columns d: Int) -> [Double] {
     precondition(matrix.count == m * d)
     var result = [Float](repeating: 0, count: d * d)
