@@ -29,4 +29,22 @@ struct TransferGridTests {
         let fails = TransferStudy.etaGrid(top: 2, points: 12, delta: 0.15, largestMeasures: unbalanced, modulus: try .lipschitz(50))
         #expect(fails.count == 12)
     }
+
+    @Test("the summary's rows: the median and largest joint adversaries, the bound's first positive point, the end")
+    func landmarks() {
+        let eta = (1...10).map(Double.init) + [20, 40, 80]
+        func curve(bound: [Double?]) -> TransferCurve {
+            TransferCurve(eta: eta, bound: bound, empirical: eta.map { _ in 0 }, empiricalLower: nil, empiricalUpper: nil, confidence: nil,
+                          fromF: eta.map { _ in 0 }, fromH: eta.map { _ in 0 }, conditionOn: nil, conditionFailure: nil)
+        }
+        let positiveLate = curve(bound: [Double?](repeating: 0, count: 11) + [0.2, 0.5])
+        let rows = positiveLate.landmarks(joint: [7.2, 1.5, .infinity, 3.5, 2.5])
+        #expect(rows.map(\.index) == [3, 7, 11, 12])
+        #expect(rows.map(\.landmark) == [.medianAdversary, .largestAdversary, .boundPositive, .end])
+        // Nothing found and no bound: the end alone; a row that is two landmarks is shown once.
+        let none = curve(bound: eta.map { _ in nil })
+        #expect(none.landmarks(joint: [.infinity]).map(\.landmark) == [.end])
+        let atEnd = none.landmarks(joint: [1.5, 2.5, 80])
+        #expect(atEnd.map(\.index) == [2, 12] && atEnd.map(\.landmark) == [.medianAdversary, .largestAdversary])
+    }
 }

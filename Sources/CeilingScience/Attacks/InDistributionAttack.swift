@@ -5,8 +5,8 @@ import CeilingEngine
 /// path — the r_Z adversary seen in image space, the penalty descent, and the metric refinement
 /// started from the better of the two. The r_Z adversary arrives shrunk along that same path by
 /// `MinimalAdversary`, so it is only verified: a second binary search over it cost 20 forward
-/// passes a point (4-5% of the stage on the bundled LeNet and ResNet) and, on 64 points of each,
-/// changed one point, by a rounding error.
+/// passes a point (4-5% of the stage on the bundled LeNet and ResNet); on the default run's 768
+/// points r_in moved at 18, by at most 4.4e-6 relative (8 up, 10 down), the searches' resolution.
 ///
 /// The penalty descent explores (from z, its penalty weight adapting as it goes); the metric refinement settles
 /// the point it reached: on the bundled LeNet and ResNet (64 points each) the descent alone

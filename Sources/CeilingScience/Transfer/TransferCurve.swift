@@ -30,6 +30,35 @@ public struct TransferCurve: Codable, Sendable {
     public let conditionOn: String?
     public let conditionFailure: String?
 
+    /// The grid points a summary shows.
+    public enum Landmark: String, Sendable {
+        case medianAdversary = "median joint adversary"
+        case largestAdversary = "largest joint adversary"
+        case boundPositive = "bound first positive"
+        case end = "end of the grid"
+    }
+
+    /// The first grid point at or beyond the median and the largest of the joint adversaries
+    /// `joint` (where the measured fraction climbs and where it stops), the first where the bound
+    /// is positive and the last, each once, in grid order: with a real generator's sampled
+    /// modulus the bound turns positive far beyond the adversaries, and evenly chosen rows missed
+    /// both places.
+    public func landmarks(joint: [Double]) -> [(index: Int, landmark: Landmark)] {
+        let found = joint.filter(\.isFinite).sorted()
+        var rows = [(index: Int, landmark: Landmark)]()
+        func add(_ index: Int?, _ landmark: Landmark) {
+            guard let index, eta.indices.contains(index), !rows.contains(where: { $0.index == index }) else { return }
+            rows.append((index, landmark))
+        }
+        if let median = found.dropFirst(found.count / 2).first, let largest = found.last {
+            add(eta.firstIndex { $0 >= median }, .medianAdversary)
+            add(eta.firstIndex { $0 >= largest }, .largestAdversary)
+        }
+        add(bound.firstIndex { ($0 ?? 0) > 0 }, .boundPositive)
+        add(eta.count - 1, .end)
+        return rows.sorted { $0.index < $1.index }
+    }
+
     /// - Parameters:
     ///   - delta: the disagreement probability the bound may use (an upper confidence end).
     ///   - measuresF, measuresH: the estimated class measures of f and h.

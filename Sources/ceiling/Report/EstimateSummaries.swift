@@ -17,9 +17,10 @@ struct TransferSummary {
                 lines.append(String(format: "    Theorem 3 does not apply: it needs p_i + delta <= 1/2 for every class of f or of h, with delta <= %.3f and largest class measures %.3f (f), %.3f (h); measured only.",
                                     d.upper, largest(d.countsF), largest(d.countsH)))
             }
-            for i in Set([c.eta.count / 4, c.eta.count / 2, c.eta.count - 1]).sorted() where c.eta.indices.contains(i) {
+            for (i, landmark) in c.landmarks(joint: m.jointNorms) {
                 let interval = c.empiricalLower.flatMap { lower in c.empiricalUpper.map { String(format: " [%.2f, %.2f]", lower[i], $0[i]) } } ?? ""
-                lines.append(String(format: "    eta = %.3g: fooling both measured %.2f%@ (f's own direction %.2f, h's %.2f)", c.eta[i], c.empirical[i], interval, c.fromF[i], c.fromH[i])
+                lines.append(String(format: "    eta = %.3g (%@): fooling both measured %.2f%@ (f's own direction %.2f, h's %.2f)", c.eta[i],
+                                    landmark.rawValue, c.empirical[i], interval, c.fromF[i], c.fromH[i])
                              + (c.bound[i].map { String(format: ", Theorem 3 lower bound %.2f", $0) } ?? ""))
             }
             if let confidence = c.confidence {
