@@ -23,13 +23,21 @@ public struct InDistributionAttack: Sendable {
     public var boundary = BoundarySearch()
     /// Metric refinements in turn, each from the best point so far, with the metric taken afresh
     /// there (the refinement computes it once, at its start).
-    public var refinementPasses = 2
+    public var refinementPasses = Self.standardPasses
+
+    /// Two passes: each further one shrinks r_in at almost every point, but costs a fresh
+    /// Jacobian (d tangent passes a point, about a quarter of the stage). On the bundled LeNet and
+    /// ResNet (64 points) the median point came out 4.5% and 3.8% smaller with three passes, 6.0%
+    /// and 5.9% with four, 6.8% and 7.0% with eight passes of 16 iterations; the 25% percentile
+    /// 1.2%, 1.6%, 2.5% (LeNet) and 1.4%, 2.1%, 2.9% (ResNet) smaller.
+    public static let standardPasses = 2
 
     public init(penalty: LatentPenaltyDescent = LatentPenaltyDescent(), refinement: LatentMetricRefinement = LatentMetricRefinement(),
-                boundary: BoundarySearch = BoundarySearch()) {
+                boundary: BoundarySearch = BoundarySearch(), refinementPasses: Int = Self.standardPasses) {
         self.penalty = penalty
         self.refinement = refinement
         self.boundary = boundary
+        self.refinementPasses = refinementPasses
     }
 
     /// The combined result (norms are image distances, perturbations latent) and each method's own.

@@ -194,6 +194,7 @@ public struct CeilingEstimate: Sendable {
         robustness.seed = settings.seed
         robustness.confidence = settings.confidence
         robustness.refinementSteps = settings.refinementSteps
+        robustness.inDistributionPasses = settings.inDistributionPasses
         if let projection = settings.projection {
             robustness.projection = projection
             robustness.notions.append(.projection)

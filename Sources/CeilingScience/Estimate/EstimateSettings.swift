@@ -9,6 +9,8 @@ public struct EstimateSettings: Codable, Sendable {
     public var modulusAnchors: Int
     public var modulusSteps: Int
     public var refinementSteps: Int
+    /// Metric-refinement passes of the r_in attack (nil: `InDistributionAttack.standardPasses`).
+    public var inDistributionPasses: Int? = nil
     /// The projection classifier's stage; nil skips it.
     public var projection: ProjectionStageSettings?
     /// Points attacked per pair of classifiers for the transfer check.

@@ -25,6 +25,8 @@ public struct RobustnessSettings: Codable, Sendable {
     public var refinementSteps = 100
     /// Consider only the top-k classes in DeepFool (nil: all).
     public var candidates: Int? = nil
+    /// Metric-refinement passes of the r_in attack (nil: `InDistributionAttack.standardPasses`).
+    public var inDistributionPasses: Int? = nil
     /// Rounds of extra effort (ball searches) when the r_Z self-check is violated.
     public var selfCheckRounds = 2
     /// The projection classifier's stage (only when `notions` has `.projection`).
@@ -187,7 +189,7 @@ public struct RobustnessStudy: Sendable {
         var inDistribution: InDistributionAttack.Outcome? = nil
         if needsInDistribution, let latent {
             progress("in-distribution robustness r_in", 0.4)
-            inDistribution = InDistributionAttack().attack(generator: generator, classifier: classifier, z: z, labels: labels, latentAdversary: latent)
+            inDistribution = InDistributionAttack(refinementPasses: settings.inDistributionPasses ?? InDistributionAttack.standardPasses).attack(generator: generator, classifier: classifier, z: z, labels: labels, latentAdversary: latent)
         }
 
         var unconstrained: AttackResult? = nil
