@@ -189,7 +189,9 @@ public struct RobustnessStudy: Sendable {
         var inDistribution: InDistributionAttack.Outcome? = nil
         if needsInDistribution, let latent {
             progress("in-distribution robustness r_in", 0.4)
-            inDistribution = InDistributionAttack(refinementPasses: settings.inDistributionPasses ?? InDistributionAttack.standardPasses).attack(generator: generator, classifier: classifier, z: z, labels: labels, latentAdversary: latent)
+            let passes = settings.inDistributionPasses ?? InDistributionAttack.standardPasses
+            inDistribution = InDistributionAttack(refinementPasses: passes)
+                .attack(generator: generator, classifier: classifier, z: z, labels: labels, latentAdversary: latent)
         }
 
         var unconstrained: AttackResult? = nil
