@@ -76,8 +76,9 @@ extension CeilingEstimate {
                 let part = x.samples(rows)
                 return attack.attack(map: subject.map, x: part, labels: subject.map.labels(part)).norms
             }.flatMap { $0 }
-            let mean = norms.allSatisfy { $0.isFinite } ? norms.reduce(0, +) / Double(max(norms.count, 1)) : nil
-            let interval = mean != nil && norms.count >= 2 ? try MeanInterval(norms, confidence: settings.confidence) : nil
+            let finite = norms.allSatisfy { $0.isFinite }
+            let interval = finite && norms.count >= 2 ? try MeanInterval(norms, confidence: settings.confidence) : nil
+            let mean = finite ? interval?.mean ?? norms.reduce(0, +) / Double(max(norms.count, 1)) : nil
             ceilings.append(.init(classifier: subject.name, certified: rigorous, sampled: estimate, note: note, measuredMean: mean,
                                   measuredMeanInterval: interval, realPoints: x.batch))
         }

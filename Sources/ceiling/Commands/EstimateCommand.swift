@@ -17,7 +17,7 @@ struct EstimateCommand: ParsableCommand {
     @Option(help: "Integer labels of the real images (.npy; default: <real-data>_labels.npy when it exists).") var realLabels: String?
     @Option(parsing: .unconditional, help: "Points attacked per classifier.") var samples: Int?
     @Option(parsing: .unconditional, help: "Seed for every random draw.") var seed: UInt64 = 0
-    @Option(parsing: .unconditional, help: "Metric-refinement passes of the r_in attack (default 2): each further pass costs a fifth to a quarter of the r_in stage and shrinks r_in at almost every point.") var inPasses: Int?
+    @Option(parsing: .unconditional, help: InPassesOption.help) var inPasses: Int?
     @Option(help: "Output directory for results.json, CSV and plots.") var out: String = "out"
     @Option(help: "Percentiles to report, comma-separated.") var percentiles: String = "0.25"
     @Option(parsing: .unconditional, help: "Failure probability of the sampled modulus.") var epsilon: Double?
@@ -42,7 +42,7 @@ struct EstimateCommand: ParsableCommand {
             }
         }
         if let samples { guard samples >= 1 else { throw ValidationError("--samples must be at least 1") } }
-        if let inPasses { guard (1...64).contains(inPasses) else { throw ValidationError("--in-passes must be between 1 and 64") } }
+        try InPassesOption.validate(inPasses)
         if let threads { try Limits.checkThreads(threads) }
         if let chunk { guard chunk >= 1 else { throw ValidationError("--chunk must be at least 1") } }
         if let precision {

@@ -14,7 +14,7 @@ struct RobustnessCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Generated points for the class measures.") var measureSamples: Int = 2000
     @Option(help: "Notions to measure, comma-separated: z, in, unc, projection.") var notions: String = "z,in,unc"
     @Option(parsing: .unconditional, help: "Steps of the DDN-style refinement after DeepFool.") var refinementSteps: Int = 100
-    @Option(parsing: .unconditional, help: "Metric-refinement passes of the r_in attack (default 2): each further pass costs a fifth to a quarter of the r_in stage and shrinks r_in at almost every point.") var inPasses: Int?
+    @Option(parsing: .unconditional, help: InPassesOption.help) var inPasses: Int?
     @Option(parsing: .unconditional, help: "Points for the projection classifier (the first ones; each query inverts the generator).") var projectionSamples: Int = ProjectionStageSettings.standard.samples
     @Option(parsing: .unconditional, help: "Gradient steps of the projection classifier's inversion.") var inversionSteps: Int = ProjectionStageSettings.standard.inversion.steps
     @Option(parsing: .unconditional, help: "Random restarts of the projection classifier's inversion.") var inversionRestarts: Int = ProjectionStageSettings.standard.inversion.restarts
@@ -33,7 +33,7 @@ struct RobustnessCommand: ParsableCommand {
             throw ValidationError("--projection-samples must be at least 1, --inversion-steps and --inversion-restarts not negative")
         }
         guard refinementSteps >= 0 else { throw ValidationError("--refinement-steps must not be negative") }
-        if let inPasses { guard (1...64).contains(inPasses) else { throw ValidationError("--in-passes must be between 1 and 64") } }
+        try InPassesOption.validate(inPasses)
         _ = try parsedNotions()
         _ = try parsedPercentiles()
         _ = try CertifiedBoundOption.parse(certify)
