@@ -7,12 +7,16 @@ import CeilingEngine
 /// sphere of radius epsilon. The smallest verified adversary seen is kept. Steps are relative to
 /// epsilon, so the method needs no knowledge of the space's scale.
 public struct MinimalNormRefinement: Sendable {
-    public var steps: Int = 100
+    public var steps: Int = Self.standardSteps
     public var gamma: Double = 0.05
     /// Initial step as a fraction of epsilon, annealed by a cosine to 1% of it.
     public var stepFraction: Double = 0.3
 
-    public init(steps: Int = 100, gamma: Double = 0.05, stepFraction: Double = 0.3) {
+    /// 60 steps: on the bundled LeNet and ResNet (64 points) 100 steps left the median r_Z and
+    /// r_unc within 0.05% and the 25% percentiles within 0.05%, at 1.3 to 1.6 times the cost.
+    public static let standardSteps = 60
+
+    public init(steps: Int = Self.standardSteps, gamma: Double = 0.05, stepFraction: Double = 0.3) {
         self.steps = steps
         self.gamma = gamma
         self.stepFraction = stepFraction

@@ -36,7 +36,7 @@ public struct EstimateSettings: Codable, Sendable {
     /// 31% quantiles. About 6 minutes on 2 cores for the bundled models (three classifiers).
     public static func standard(seed: UInt64 = 0) -> EstimateSettings {
         EstimateSettings(samples: 256, measureSamples: 2000, seed: seed, percentiles: [0.25], epsilon: 0.05, confidence: 0.95,
-                         modulusAnchors: 128, modulusSteps: 6, refinementSteps: 60,
+                         modulusAnchors: 128, modulusSteps: 6, refinementSteps: MinimalNormRefinement.standardSteps,
                          projection: .standard,
                          transferSamples: 64, wassersteinSamples: 1000)
     }

@@ -22,7 +22,7 @@ public struct RobustnessSettings: Codable, Sendable {
     /// Confidence of the class-measure intervals and of the r_Z self-check band.
     public var confidence = 0.95
     /// Steps of the DDN-style refinement after DeepFool.
-    public var refinementSteps = 100
+    public var refinementSteps = MinimalNormRefinement.standardSteps
     /// Consider only the top-k classes in DeepFool (nil: all).
     public var candidates: Int? = nil
     /// Metric-refinement passes of the r_in attack (nil: `InDistributionAttack.standardPasses`).

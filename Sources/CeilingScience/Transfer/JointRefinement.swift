@@ -14,7 +14,7 @@ public struct JointRefinement: Sendable {
     /// Steps, budget factor gamma and step schedule: those of the single-classifier refinement.
     public var schedule: MinimalNormRefinement
 
-    public init(steps: Int = 100, gamma: Double = 0.05, stepFraction: Double = 0.3) {
+    public init(steps: Int = MinimalNormRefinement.standardSteps, gamma: Double = 0.05, stepFraction: Double = 0.3) {
         schedule = MinimalNormRefinement(steps: steps, gamma: gamma, stepFraction: stepFraction)
     }
 

@@ -13,7 +13,7 @@ public struct TransferSettings: Codable, Sendable {
     /// (Bonferroni: each of the three gets a third of 1 - confidence).
     public var confidence = 0.95
     /// Steps of the DDN-style refinement, single and joint.
-    public var refinementSteps = 100
+    public var refinementSteps = MinimalNormRefinement.standardSteps
     /// Consider only the top-k classes in DeepFool (nil: all).
     public var candidates: Int? = nil
     /// Points of the eta grid.

@@ -24,13 +24,13 @@ struct AttackCommand: ParsableCommand {
 
     @Option(help: "Classifier model (.bin or .onnx).") var classifier: String
     @Option(help: "Images (.npy, float32 or float64), shape [N] + the classifier's input shape.") var input: String
-    @Option(parsing: .unconditional, help: "Steps of the DDN-style refinement after DeepFool.") var refinementSteps: Int = 100
+    @Option(parsing: .unconditional, help: RefinementStepsOption.help) var refinementSteps: Int = MinimalNormRefinement.standardSteps
     @Option(parsing: .unconditional, help: "Consider only the top-k classes in DeepFool (default: all).") var candidates: Int?
     @Option(help: "Write per-sample norms (null where censored) and labels as JSON to this file.") var json: String?
     @Option(help: "Write the adversarial images x + r (.npy, float32; x itself where censored).") var output: String?
 
     func validate() throws {
-        guard refinementSteps >= 0 else { throw ValidationError("--refinement-steps must be >= 0") }
+        try RefinementStepsOption.validate(refinementSteps)
         if let candidates, candidates < 2 { throw ValidationError("--candidates must be at least 2") }
     }
 

@@ -13,7 +13,7 @@ struct RobustnessCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Points to attack.") var samples: Int = 64
     @Option(parsing: .unconditional, help: "Generated points for the class measures.") var measureSamples: Int = 2000
     @Option(help: "Notions to measure, comma-separated: z, in, unc, projection.") var notions: String = "z,in,unc"
-    @Option(parsing: .unconditional, help: "Steps of the DDN-style refinement after DeepFool.") var refinementSteps: Int = 100
+    @Option(parsing: .unconditional, help: RefinementStepsOption.help) var refinementSteps: Int = MinimalNormRefinement.standardSteps
     @Option(parsing: .unconditional, help: InPassesOption.help) var inPasses: Int?
     @Option(parsing: .unconditional, help: "Points for the projection classifier (the first ones; each query inverts the generator).") var projectionSamples: Int = ProjectionStageSettings.standard.samples
     @Option(parsing: .unconditional, help: "Gradient steps of the projection classifier's inversion.") var inversionSteps: Int = ProjectionStageSettings.standard.inversion.steps
@@ -32,7 +32,7 @@ struct RobustnessCommand: ParsableCommand {
         guard projectionSamples >= 1, inversionSteps >= 0, inversionRestarts >= 0 else {
             throw ValidationError("--projection-samples must be at least 1, --inversion-steps and --inversion-restarts not negative")
         }
-        guard refinementSteps >= 0 else { throw ValidationError("--refinement-steps must not be negative") }
+        try RefinementStepsOption.validate(refinementSteps)
         try InPassesOption.validate(inPasses)
         _ = try parsedNotions()
         _ = try parsedPercentiles()

@@ -24,11 +24,11 @@ struct TransferCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Generated points to attack.") var samples: Int = 64
     @Option(parsing: .unconditional, help: "Generated points for the disagreement and the class measures.") var measureSamples: Int = 2000
     @Option(parsing: .unconditional, help: "Seed for every random draw.") var seed: UInt64 = 0
-    @Option(parsing: .unconditional, help: "Steps of the DDN-style refinements.") var refinementSteps: Int = 100
+    @Option(parsing: .unconditional, help: RefinementStepsOption.help) var refinementSteps: Int = MinimalNormRefinement.standardSteps
     @Option(parsing: .unconditional, help: "Joint confidence of delta and the class-measure intervals, in (0, 1).") var confidence: Double = 0.95
     @Option(parsing: .unconditional, help: "Lipschitz constant L of the generator: omega(s) = L s.") var lipschitz: Double?
     @Option(help: "Modulus-of-continuity JSON file (as written by `ceiling modulus --json`).") var modulus: String?
-    @Option(parsing: .unconditional, help: "Points of the eta grid.") var gridPoints: Int = 10
+    @Option(parsing: .unconditional, help: "Points of the eta grid (the default is the whole estimate's).") var gridPoints: Int = TransferSettings().gridPoints
     @Option(help: "Write the measurement as JSON to this file (the record results.json holds for a pair; censored norms as \"inf\").") var json: String?
     @Option(parsing: .unconditional, help: "Worker threads (results do not depend on it).") var threads: Int?
     @Option(parsing: .unconditional, help: "Points computed together (default: 256 disagreement samples, 8 attacked points); shards split only between chunks. Part of the settings: the last digits of the results depend on it, the thread count and the shards do not.")
@@ -41,7 +41,7 @@ struct TransferCommand: ParsableCommand {
         }
         guard samples > 0, measureSamples > 0 else { throw ValidationError("--samples and --measure-samples must be positive") }
         guard confidence > 0, confidence < 1 else { throw ValidationError("--confidence must lie in (0, 1)") }
-        guard refinementSteps >= 0 else { throw ValidationError("--refinement-steps must be >= 0") }
+        try RefinementStepsOption.validate(refinementSteps)
         guard gridPoints >= 2 else { throw ValidationError("--grid-points must be at least 2") }
         if lipschitz != nil, modulus != nil { throw ValidationError("give either --lipschitz or --modulus, not both") }
         if let threads { try Limits.checkThreads(threads) }
