@@ -28,7 +28,7 @@ struct EstimateCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "The most points --precision may attack per classifier.") var maxSamples: Int = 4096
     @Option(help: CertifiedBoundOption.help) var certify: String = CertifiedBoundOption.defaultValue
     @Option(help: ShardOption.help) var shard: String?
-    @Option(parsing: .unconditional, help: "Points computed together in every stage that shards can split (default: 32 modulus anchors, 256 class-measure samples, 8 attacked points); shards split only between chunks. Part of the settings: the last digits of the results depend on it, the thread count and the shards do not.")
+    @Option(parsing: .unconditional, help: ChunkOption.help("Points computed together in every stage that shards can split (default: 32 modulus anchors, 256 class-measure samples, 8 attacked points)"))
     var chunk: Int?
     @Flag(help: "A one-minute look: fewer points, anchors and steps.") var quick = false
     @Flag(help: "Replace an existing output directory.") var force = false
@@ -44,7 +44,7 @@ struct EstimateCommand: ParsableCommand {
         if let samples { guard samples >= 1 else { throw ValidationError("--samples must be at least 1") } }
         try InPassesOption.validate(inPasses)
         if let threads { try Limits.checkThreads(threads) }
-        if let chunk { guard chunk >= 1 else { throw ValidationError("--chunk must be at least 1") } }
+        try ChunkOption.validate(chunk)
         if let precision {
             guard precision.isFinite, precision > 0 else { throw ValidationError("--precision must be a positive relative half-width such as 0.1") }
             guard maxSamples >= 1 else { throw ValidationError("--max-samples must be at least 1") }

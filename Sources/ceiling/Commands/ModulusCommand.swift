@@ -67,13 +67,13 @@ struct ModulusCommand: ParsableCommand {
     @Flag(help: "No progress on standard error.")
     var quiet = false
 
-    @Option(parsing: .unconditional, help: "Anchors computed together (default 32); shards split only between chunks. Part of the settings: the last digits of the results depend on it, the thread count and the shards do not.")
+    @Option(parsing: .unconditional, help: ChunkOption.help("Anchors computed together (default 32)"))
     var chunk: Int?
 
     @OptionGroup var sharding: ShardOptions
 
     func validate() throws {
-        if let chunk { guard chunk >= 1 else { throw ValidationError("--chunk must be at least 1") } }
+        try ChunkOption.validate(chunk)
         try sharding.refuse([("--json", json), ("--certified-json", certifiedJSON)])
     }
 

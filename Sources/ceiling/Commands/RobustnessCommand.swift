@@ -23,7 +23,7 @@ struct RobustnessCommand: ParsableCommand {
     @Option(help: CertifiedBoundOption.help) var certify: String = CertifiedBoundOption.defaultValue
     @Option(help: "Write the measurement as JSON to this file.") var json: String?
     @Option(parsing: .unconditional, help: "Worker threads (results do not depend on it).") var threads: Int?
-    @Option(parsing: .unconditional, help: "Points computed together (default: 256 class-measure samples, 8 attacked points); shards split only between chunks. Part of the settings: the last digits of the results depend on it, the thread count and the shards do not.")
+    @Option(parsing: .unconditional, help: ChunkOption.help("Points computed together (default: 256 class-measure samples, 8 attacked points)"))
     var chunk: Int?
     @OptionGroup var sharding: ShardOptions
 
@@ -38,7 +38,7 @@ struct RobustnessCommand: ParsableCommand {
         _ = try parsedPercentiles()
         _ = try CertifiedBoundOption.parse(certify)
         if let threads { try Limits.checkThreads(threads) }
-        if let chunk { guard chunk >= 1 else { throw ValidationError("--chunk must be at least 1") } }
+        try ChunkOption.validate(chunk)
         try sharding.refuse([("--json", json)])
     }
 

@@ -31,7 +31,7 @@ struct TransferCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Points of the eta grid (the default is the whole estimate's).") var gridPoints: Int = TransferSettings().gridPoints
     @Option(help: "Write the measurement as JSON to this file (the record results.json holds for a pair; censored norms as \"inf\").") var json: String?
     @Option(parsing: .unconditional, help: "Worker threads (results do not depend on it).") var threads: Int?
-    @Option(parsing: .unconditional, help: "Points computed together (default: 256 disagreement samples, 8 attacked points); shards split only between chunks. Part of the settings: the last digits of the results depend on it, the thread count and the shards do not.")
+    @Option(parsing: .unconditional, help: ChunkOption.help("Points computed together (default: 256 disagreement samples, 8 attacked points)"))
     var chunk: Int?
     @OptionGroup var sharding: ShardOptions
 
@@ -45,7 +45,7 @@ struct TransferCommand: ParsableCommand {
         guard gridPoints >= 2 else { throw ValidationError("--grid-points must be at least 2") }
         if lipschitz != nil, modulus != nil { throw ValidationError("give either --lipschitz or --modulus, not both") }
         if let threads { try Limits.checkThreads(threads) }
-        if let chunk { guard chunk >= 1 else { throw ValidationError("--chunk must be at least 1") } }
+        try ChunkOption.validate(chunk)
         try sharding.refuse([("--json", json)])
     }
 
