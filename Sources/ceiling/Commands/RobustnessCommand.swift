@@ -77,7 +77,7 @@ struct RobustnessCommand: ParsableCommand {
         settings.projection.inversion.steps = inversionSteps
         settings.projection.inversion.restarts = inversionRestarts
         let study = try RobustnessRun(inputs, settings: settings, chunk: chunk, certifiedBounds: try CertifiedBoundOption.parse(certify),
-                                    percentiles: try parsedPercentiles())
+                                      percentiles: try parsedPercentiles())
         try study.run(inputs, sharding: sharding, json: json)
     }
 }
